@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs everything shunt builds and tests with, from Debian 12's own packages.
+# Idempotent: packages already present are skipped, the deb-src entry is written once.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: run as root (it installs Debian packages)" >&2
+    exit 1
+fi
+
+packages=(
+    # build
+    build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev dpkg-dev
+    # libraries (DESIGN.md: Debian packages only)
+    libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev libboost-url1.81-dev
+    libssl-dev libldns-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+    libgtest-dev libgmock-dev libbenchmark-dev
+    # real peers used by the tests and benchmarks
+    unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# lwIP is built from Debian's source package: make sure apt knows deb-src entries,
+# derived from the machine's own sources (no host is named here).
+src_list=/etc/apt/sources.list.d/shunt-deb-src.sources
+need_update=0
+if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$src_list"
+    elif [ -f /etc/apt/sources.list ]; then
+        grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+            >/etc/apt/sources.list.d/shunt-deb-src.list
+    fi
+    need_update=1
+fi
+
+if [ ${#missing[@]} -gt 0 ] || [ $need_update -eq 1 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "setup.sh: installing ${missing[*]}"
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+fi
+
+# Debian starts some of these daemons on install; the tests start their own copies
+# on their own ports, so the system instances are not needed.
+for svc in unbound dnsmasq dnsdist; do
+    if pgrep -x "$svc" >/dev/null 2>&1 && [ -x "/etc/init.d/$svc" ]; then
+        "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    fi
+done
+echo "setup.sh: dependencies present"
