@@ -65,10 +65,14 @@ std::optional<DomainPattern> DomainPattern::parse(std::string_view text, std::st
 
 bool DomainPattern::matches(std::string_view name) const {
     switch (kind) {
-        case Kind::exact: return name == text;
-        case Kind::suffix_and_self: return domain_has_suffix(name, text);
-        case Kind::strict_suffix: return name.size() > text.size() && domain_has_suffix(name, text);
-        case Kind::wildcard: return wildcard_matches(text, name);
+        case Kind::exact:
+            return name == text;
+        case Kind::suffix_and_self:
+            return domain_has_suffix(name, text);
+        case Kind::strict_suffix:
+            return name.size() > text.size() && domain_has_suffix(name, text);
+        case Kind::wildcard:
+            return wildcard_matches(text, name);
     }
     return false;
 }
@@ -76,10 +80,18 @@ bool DomainPattern::matches(std::string_view name) const {
 void DomainPatternSet::add(const DomainPattern& pattern) {
     ++size_;
     switch (pattern.kind) {
-        case DomainPattern::Kind::exact: exact_.insert(pattern.text); break;
-        case DomainPattern::Kind::suffix_and_self: suffix_and_self_.insert(pattern.text); break;
-        case DomainPattern::Kind::strict_suffix: strict_suffix_.insert(pattern.text); break;
-        case DomainPattern::Kind::wildcard: wildcards_.push_back(pattern); break;
+        case DomainPattern::Kind::exact:
+            exact_.insert(pattern.text);
+            break;
+        case DomainPattern::Kind::suffix_and_self:
+            suffix_and_self_.insert(pattern.text);
+            break;
+        case DomainPattern::Kind::strict_suffix:
+            strict_suffix_.insert(pattern.text);
+            break;
+        case DomainPattern::Kind::wildcard:
+            wildcards_.push_back(pattern);
+            break;
     }
 }
 

@@ -27,13 +27,13 @@ struct DomainPattern {
 // checked by walking its label boundaries against hash sets. Wildcards, rare in
 // practice, are matched one by one.
 class DomainPatternSet {
-public:
+  public:
     void add(const DomainPattern& pattern);
     bool matches(std::string_view normalized_name) const;
     bool empty() const { return size_ == 0; }
     std::size_t size() const { return size_; }
 
-private:
+  private:
     std::unordered_set<std::string> exact_;
     std::unordered_set<std::string> suffix_and_self_;
     std::unordered_set<std::string> strict_suffix_;

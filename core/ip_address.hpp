@@ -14,7 +14,7 @@
 namespace shunt {
 
 class IpAddress {
-public:
+  public:
     enum class Family : std::uint8_t { v4, v6 };
 
     IpAddress() = default;  // 0.0.0.0
@@ -35,14 +35,14 @@ public:
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
 
-private:
+  private:
     Family family_ = Family::v4;
     std::array<std::uint8_t, 16> bytes_{};
 };
 
 // A CIDR prefix. The base address is stored with its host bits cleared.
 class Prefix {
-public:
+  public:
     Prefix() = default;
     Prefix(IpAddress base, int length);
     // "198.18.0.0/15", "fd00::/8"; a bare address is a host prefix.
@@ -62,7 +62,7 @@ public:
 
     friend bool operator==(const Prefix&, const Prefix&) = default;
 
-private:
+  private:
     IpAddress base_;
     int length_ = 0;
 };

@@ -39,7 +39,8 @@ bool split_host_port(std::string_view authority, std::string& host, std::uint16_
     if (host.empty()) return fail(error, "missing host");
     if (!port_text.empty() || authority.ends_with(':')) {
         unsigned value = 0;
-        auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        auto [p, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
         if (ec != std::errc{} || p != port_text.data() + port_text.size() || value == 0 ||
             value > 65535)
             return fail(error, "bad port \"" + std::string(port_text) + "\"");
@@ -52,10 +53,14 @@ bool split_host_port(std::string_view authority, std::string& host, std::uint16_
 
 std::string_view to_string(UpstreamSpec::Scheme scheme) {
     switch (scheme) {
-        case UpstreamSpec::Scheme::udp: return "udp";
-        case UpstreamSpec::Scheme::tcp: return "tcp";
-        case UpstreamSpec::Scheme::tls: return "tls";
-        case UpstreamSpec::Scheme::https: return "https";
+        case UpstreamSpec::Scheme::udp:
+            return "udp";
+        case UpstreamSpec::Scheme::tcp:
+            return "tcp";
+        case UpstreamSpec::Scheme::tls:
+            return "tls";
+        case UpstreamSpec::Scheme::https:
+            return "https";
     }
     return "?";
 }
@@ -115,7 +120,8 @@ std::optional<UpstreamSpec> UpstreamSpec::parse(std::string_view url, std::strin
             return std::nullopt;
         }
         if (spec.scheme == Scheme::udp || spec.scheme == Scheme::tcp) {
-            fail(error, "udp:// and tcp:// upstreams need an IP address, got \"" + spec.host + "\"");
+            fail(error,
+                 "udp:// and tcp:// upstreams need an IP address, got \"" + spec.host + "\"");
             return std::nullopt;
         }
         auto normalized = normalize_domain(spec.host);

@@ -20,12 +20,12 @@ namespace shunt {
 struct UpstreamSpec {
     enum class Scheme { udp, tcp, tls, https };
     Scheme scheme = Scheme::udp;
-    std::string host;                   // as written: address or name
-    std::optional<IpAddress> address;   // set when known without resolution
-    std::uint16_t port = 53;            // 53, 853 (tls) or 443 (https) by default
-    std::string tls_name;               // certificate name / SNI; empty for udp/tcp
-    std::string path;                   // https only, default "/dns-query"
-    std::string text;                   // the original URL, for logs
+    std::string host;                  // as written: address or name
+    std::optional<IpAddress> address;  // set when known without resolution
+    std::uint16_t port = 53;           // 53, 853 (tls) or 443 (https) by default
+    std::string tls_name;              // certificate name / SNI; empty for udp/tcp
+    std::string path;                  // https only, default "/dns-query"
+    std::string text;                  // the original URL, for logs
 
     // nullopt with `error` set when the URL is malformed.
     static std::optional<UpstreamSpec> parse(std::string_view url, std::string* error);

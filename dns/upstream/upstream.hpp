@@ -26,11 +26,12 @@ struct UpstreamOptions {
 };
 
 class Upstream {
-public:
+  public:
     // `response` is the upstream's wire answer, already checked to answer `query`
     // (same id and question). On failure `ec` is set and `response` is empty; the
     // callback is always called exactly once, at the latest when the timeout expires.
-    using Callback = std::function<void(boost::system::error_code ec, std::vector<std::uint8_t> response)>;
+    using Callback =
+        std::function<void(boost::system::error_code ec, std::vector<std::uint8_t> response)>;
 
     virtual ~Upstream() = default;
     virtual void query(std::span<const std::uint8_t> wire_query, Callback callback) = 0;
@@ -40,7 +41,11 @@ public:
     virtual const UpstreamSpec& spec() const = 0;
 };
 
-std::shared_ptr<Upstream> make_upstream(boost::asio::any_io_executor executor, const UpstreamSpec& spec,
-                                        const UpstreamOptions& options);
+// Throws std::runtime_error when the TLS trust anchors cannot be loaded (ca_file)
+// and std::invalid_argument when a bootstrap spec is not a udp:// or tcp:// address.
+// Destroying the last reference while queries are in flight is allowed: pending
+// queries keep the upstream alive until their callbacks have run.
+std::shared_ptr<Upstream> make_upstream(boost::asio::any_io_executor executor,
+                                        const UpstreamSpec& spec, const UpstreamOptions& options);
 
 }  // namespace shunt::dns

@@ -21,14 +21,18 @@ TEST(ChildProcess, KillsWholeGroupOnDestruction) {
         ChildProcess child({"sh", "-c", "sleep 30 & echo $! > " + dir.file("pid") + "; wait"});
         for (int i = 0; i < 200 && grandchild == 0; ++i) {
             auto r = run_command({"cat", dir.file("pid")});
-            if (!r.out.empty()) grandchild = std::stoi(r.out);
-            else usleep(10000);
+            if (!r.out.empty())
+                grandchild = std::stoi(r.out);
+            else
+                usleep(10000);
         }
         ASSERT_GT(grandchild, 0);
     }
     // Dead means gone or a zombie waiting for init to reap it.
     usleep(50000);
-    auto state = run_command({"sh", "-c", "cat /proc/" + std::to_string(grandchild) + "/stat 2>/dev/null | cut -d' ' -f3"});
+    auto state = run_command(
+        {"sh", "-c",
+         "cat /proc/" + std::to_string(grandchild) + "/stat 2>/dev/null | cut -d' ' -f3"});
     EXPECT_TRUE(state.out.empty() || state.out == "Z\n") << "grandchild survived: " << state.out;
 }
 

@@ -1,0 +1,101 @@
+#include "core/app.hpp"
+
+#include <csignal>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "core/config_loader.hpp"
+#include "core/logging.hpp"
+#include "core/version.hpp"
+#include "dns/server/dns_service.hpp"
+
+namespace shunt {
+
+namespace {
+
+class App {
+  public:
+    App(std::string path, std::shared_ptr<const Config> config)
+        : path_(std::move(path)),
+          config_(std::move(config)),
+          signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+
+    int run() {
+        try {
+            dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
+            dns_->start();
+        } catch (const std::exception& e) {
+            spdlog::error("startup failed: {}", e.what());
+            return 1;
+        }
+        spdlog::info("shunt {} running with {}", kVersion, path_);
+        wait_for_signal();
+        io_.run();
+        spdlog::info("shunt stopped");
+        spdlog::default_logger()->flush();
+        return 0;
+    }
+
+  private:
+    void wait_for_signal() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            if (signal == SIGHUP) {
+                reload();
+                wait_for_signal();
+                return;
+            }
+            spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+            dns_->stop();
+            signals_.cancel();
+            io_.stop();
+        });
+    }
+
+    // A bad file on reload keeps the running config: the user fixes the file and
+    // sends SIGHUP again, nothing stops in between.
+    void reload() {
+        auto result = load_config(path_);
+        if (!result.errors.empty()) {
+            for (const auto& e : result.errors) spdlog::error("reload: {}", e.format());
+            spdlog::error("reload: {} error(s), keeping the running configuration",
+                          result.errors.size());
+            return;
+        }
+        apply_log_level(result.config->log.level);
+        try {
+            dns_->reload(result.config);
+        } catch (const std::exception& e) {
+            spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+            return;
+        }
+        config_ = result.config;
+        spdlog::info("reloaded {}", path_);
+    }
+
+    std::string path_;
+    std::shared_ptr<const Config> config_;
+    boost::asio::io_context io_{1};
+    boost::asio::signal_set signals_;
+    std::unique_ptr<dns::DnsService> dns_;
+};
+
+}  // namespace
+
+int run_app(const std::string& config_path, int verbosity) {
+    auto result = load_config(config_path);
+    if (!result.errors.empty()) {
+        for (const auto& e : result.errors) std::cerr << e.format() << "\n";
+        return 1;
+    }
+    // A client that disconnects mid-reply must not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+    setup_logging(result.config->log.level, verbosity);
+    App app(config_path, result.config);
+    return app.run();
+}
+
+}  // namespace shunt

@@ -1,0 +1,53 @@
+// redir-host mode: shunt answers with real addresses and remembers which name each
+// address was the answer for, so a later connection to that address can be mapped
+// back to its domain (the same reverse lookup the fake-IP pool gives). Bounded: the
+// least recently answered pairs are forgotten first.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ip_address.hpp"
+
+namespace shunt::dns {
+
+class RedirHostMemory {
+  public:
+    explicit RedirHostMemory(std::size_t capacity) : capacity_(capacity) {}
+
+    // Two names answered with the same address (shared CDN hosts): the latest wins,
+    // which is the one a connection opened right after is most likely for.
+    void remember(std::string_view name, const std::vector<IpAddress>& addresses);
+    std::optional<std::string> lookup(const IpAddress& address) const;
+    std::size_t size() const;
+    void set_capacity(std::size_t capacity);
+
+  private:
+    struct AddressHash {
+        std::size_t operator()(const IpAddress& a) const noexcept;
+    };
+    using Order = std::list<IpAddress>;  // front: most recent
+    struct Entry {
+        std::string name;
+        Order::iterator position;
+    };
+
+    void evict_locked();
+
+    mutable std::mutex mutex_;
+    std::size_t capacity_;
+    Order order_;
+    std::unordered_map<IpAddress, Entry, AddressHash> entries_;
+};
+
+// The A and AAAA addresses in the answer section of a wire response (ldns parses it);
+// empty when the response does not parse.
+std::vector<IpAddress> answer_addresses(const std::vector<std::uint8_t>& response);
+
+}  // namespace shunt::dns

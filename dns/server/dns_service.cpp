@@ -1,0 +1,119 @@
+#include "dns/server/dns_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "dns/pool/file_pool_store.hpp"
+#include "dns/pool/memory_pool_store.hpp"
+#include "dns/server/tcp_listener.hpp"
+#include "dns/server/udp_listener.hpp"
+
+namespace shunt::dns {
+
+namespace {
+
+std::unique_ptr<FakeIpPool> open_pool(const DnsConfig& dns) {
+    std::unique_ptr<PoolStore> store;
+    if (dns.fake_ip_store.empty()) {
+        store = std::make_unique<MemoryPoolStore>();
+    } else {
+        store = std::make_unique<FilePoolStore>(dns.fake_ip_store);
+    }
+    return std::make_unique<FakeIpPool>(dns.fake_ip_range, dns.fake_ip_range6, std::move(store));
+}
+
+}  // namespace
+
+DnsService::DnsService(boost::asio::any_io_executor executor, std::shared_ptr<const Config> config)
+    : executor_(executor),
+      config_(config),
+      pool_(open_pool(config->dns)),
+      redir_memory_(config->dns.redir_host_memory),
+      handler_(*pool_, redir_memory_, stats_) {
+    auto policy = DnsPolicy::build(executor_, config_);
+    // Names the filter covers now must not keep addresses from an older config.
+    auto dropped = pool_->drop_if([&](std::string_view name) { return policy->is_filtered(name); });
+    if (dropped) spdlog::info("dns: dropped {} fake-IP mappings of names now filtered", dropped);
+    handler_.set_policy(std::move(policy));
+}
+
+DnsService::~DnsService() {
+    stop();
+}
+
+void DnsService::start() {
+    open_listeners(config_->dns.listen);
+    const auto& dns = config_->dns;
+    spdlog::info("dns: {} mode, fake-IP range {}{}, store {}", to_string(dns.mode),
+                 dns.fake_ip_range.to_string(),
+                 dns.fake_ip_range6 ? " and " + dns.fake_ip_range6->to_string() : std::string(),
+                 dns.fake_ip_store.empty() ? std::string("in memory") : dns.fake_ip_store);
+}
+
+void DnsService::open_listeners(const std::vector<Endpoint>& endpoints) {
+    std::vector<std::shared_ptr<UdpListener>> udp;
+    std::vector<std::shared_ptr<TcpListener>> tcp;
+    const auto& dns = config_->dns;
+    for (const auto& endpoint : endpoints) {
+        udp.push_back(std::make_shared<UdpListener>(executor_, endpoint, handler_));
+        tcp.push_back(std::make_shared<TcpListener>(executor_, endpoint, handler_,
+                                                    dns.tcp_idle_timeout, dns.max_tcp_clients));
+    }
+    // Every bind succeeded: only now replace the running listeners.
+    close_listeners();
+    udp_ = std::move(udp);
+    tcp_ = std::move(tcp);
+    for (auto& l : udp_) l->start();
+    for (auto& l : tcp_) l->start();
+    for (const auto& endpoint : endpoints)
+        spdlog::info("dns: listening on {} (udp, tcp)", endpoint.to_string());
+}
+
+void DnsService::close_listeners() {
+    for (auto& l : udp_) l->close();
+    for (auto& l : tcp_) l->close();
+    udp_.clear();
+    tcp_.clear();
+}
+
+void DnsService::reload(std::shared_ptr<const Config> config) {
+    const auto& old_dns = config_->dns;
+    const auto& dns = config->dns;
+    if (!(dns.fake_ip_range == old_dns.fake_ip_range) ||
+        dns.fake_ip_range6 != old_dns.fake_ip_range6 ||
+        dns.fake_ip_store != old_dns.fake_ip_store) {
+        spdlog::warn(
+            "dns: fake_ip_range, fake_ip_range6 and fake_ip_store take effect at the next start; "
+            "the running pool is kept");
+    }
+    auto policy = DnsPolicy::build(executor_, config);
+    if (dns.listen != old_dns.listen) open_listeners(dns.listen);
+    auto dropped = pool_->drop_if([&](std::string_view name) { return policy->is_filtered(name); });
+    if (dropped) spdlog::info("dns: dropped {} fake-IP mappings of names now filtered", dropped);
+    redir_memory_.set_capacity(dns.redir_host_memory);
+    // The old policy's resolver is not closed: queries in flight hold it and finish.
+    handler_.set_policy(std::move(policy));
+    config_ = std::move(config);
+}
+
+void DnsService::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    close_listeners();
+    if (handler_.policy()) handler_.policy()->resolver->close();
+    try {
+        pool_->flush();
+    } catch (const std::exception& e) {
+        spdlog::error("dns: flushing the fake-IP store failed: {}", e.what());
+    }
+    auto& s = stats_;
+    spdlog::info("dns: {} queries, {} fake answers, {} forwarded, {} servfail, {} malformed",
+                 s.queries.load(), s.fake_answers.load(), s.forwarded.load(), s.servfail.load(),
+                 s.malformed.load());
+}
+
+std::optional<std::string> DnsService::domain_for(const IpAddress& address) {
+    if (pool_->in_range(address)) return pool_->lookup(address);
+    return redir_memory_.lookup(address);
+}
+
+}  // namespace shunt::dns

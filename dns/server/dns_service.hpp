@@ -1,0 +1,62 @@
+// The DNS server as one service: the fake-IP pool, the redir-host memory, the current
+// DnsPolicy and the UDP/TCP listeners on every [dns] listen address. Lives on the
+// event loop that runs it; start/reload/stop are called from that loop.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "core/config.hpp"
+#include "dns/pool/fake_ip_pool.hpp"
+#include "dns/redir/redir_host_memory.hpp"
+#include "dns/server/dns_stats.hpp"
+#include "dns/server/query_handler.hpp"
+
+namespace shunt::dns {
+
+class UdpListener;
+class TcpListener;
+
+class DnsService {
+  public:
+    // Opens the pool (its store may throw: a store that cannot be opened is a startup
+    // error) and builds the policy; binds nothing yet.
+    DnsService(boost::asio::any_io_executor executor, std::shared_ptr<const Config> config);
+    ~DnsService();
+
+    // Binds every listen address (throws naming the one that fails) and starts serving.
+    void start();
+    // Swaps in a new policy; the pool and queries in flight are kept. Names that the
+    // new filter covers lose their fake address. Throws (keeping the old config) when
+    // the new one cannot be applied.
+    void reload(std::shared_ptr<const Config> config);
+    // Stops listening, cancels upstream queries and flushes the pool. Idempotent.
+    void stop();
+
+    // The domain a destination address stands for: the fake-IP pool's reverse map in
+    // fake-ip mode, the remembered answers in redir-host mode.
+    std::optional<std::string> domain_for(const IpAddress& address);
+
+    FakeIpPool& pool() { return *pool_; }
+    const DnsStats& stats() const { return stats_; }
+
+  private:
+    void open_listeners(const std::vector<Endpoint>& endpoints);
+    void close_listeners();
+
+    boost::asio::any_io_executor executor_;
+    std::shared_ptr<const Config> config_;
+    std::unique_ptr<FakeIpPool> pool_;
+    RedirHostMemory redir_memory_;
+    DnsStats stats_;
+    QueryHandler handler_;
+    std::vector<std::shared_ptr<UdpListener>> udp_;
+    std::vector<std::shared_ptr<TcpListener>> tcp_;
+    bool stopped_ = false;
+};
+
+}  // namespace shunt::dns

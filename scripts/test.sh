@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds shunt and runs every test:
+#   1. unit and integration tests (GoogleTest via ctest) in a Debug build with
+#      AddressSanitizer + UndefinedBehaviorSanitizer; integration tests start real
+#      programs (unbound, dnsdist, dig, shunt) on loopback and need root;
+#   2. the libFuzzer targets (clang), 60 s each.
+# Usage: bash scripts/test.sh            (as root, on Debian 12)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+bash scripts/setup.sh
+
+echo "== build (Debug, ASan+UBSan)"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHUNT_SANITIZE=ON >/dev/null
+ninja -C build/asan
+
+echo "== tests"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2 --timeout 600)
+
+echo "== fuzz (libFuzzer, clang)"
+CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSHUNT_FUZZ=ON -DSHUNT_TESTS=OFF -DSHUNT_BENCH=OFF >/dev/null
+ninja -C build/fuzz fuzz_dns_query
+fuzz_seconds=${SHUNT_FUZZ_SECONDS:-60}
+for target in fuzz_dns_query; do
+    corpus=$(mktemp -d)
+    seeds="$root/tests/fuzz/corpus/${target#fuzz_}"
+    [ -d "$seeds" ] && cp -r "$seeds/." "$corpus/"
+    echo "-- $target for ${fuzz_seconds}s"
+    status=0
+    (cd "$corpus" && "$root/build/fuzz/tests/fuzz/$target" -max_total_time="$fuzz_seconds" \
+        -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1) || status=$?
+    tail -n 12 "$corpus.log"
+    rm -rf "$corpus" "$corpus.log"
+    [ "$status" -eq 0 ] || { echo "$target failed (exit $status)" >&2; exit 1; }
+done
+echo "== all tests passed"
