@@ -1,10 +1,12 @@
 #include "core/config_loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "core/domain_name.hpp"
 
@@ -127,11 +129,15 @@ class Loader {
         if (const auto* policy = r.table("nameserver_policy")) read_policy(*policy, dns);
         if (const auto* split = r.table("split")) read_split(*split, dns);
         if (const auto* hosts = r.table("hosts")) read_hosts(*hosts, dns);
-        if (dns.upstreams.empty() && !dns.split && !r.raw().get("upstreams"))
-            r.error_at_key("upstreams",
-                           "at least one upstream is needed (or a [dns.split] section)");
-        else if (dns.upstreams.empty() && !dns.split)
-            r.error_at_key("upstreams", "the list is empty: at least one upstream is needed");
+        // An empty list is its own mistake; a list of bad URLs was reported entry by entry.
+        if (dns.upstreams.empty() && !dns.split) {
+            const auto* node = r.raw().get("upstreams");
+            if (!node)
+                r.error_at_key("upstreams",
+                               "at least one upstream is needed (or a [dns.split] section)");
+            else if (node->is_array() && node->as_array()->empty())
+                r.error_at_key("upstreams", "the list is empty: at least one upstream is needed");
+        }
         check_bootstrap(r, dns);
         r.finish();
     }
@@ -283,6 +289,10 @@ ConfigLoadResult parse_config(std::string_view text, const std::string& path) {
     }
     Loader loader(path, result.errors);
     auto config = std::make_shared<Config>(loader.load(root));
+    // In file order, as a user reads the file.
+    std::stable_sort(result.errors.begin(), result.errors.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
     if (result.errors.empty()) result.config = std::move(config);
     return result;
 }

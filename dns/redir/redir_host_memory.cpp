@@ -1,6 +1,6 @@
 #include "dns/redir/redir_host_memory.hpp"
 
-#include <ldns/ldns.h>
+#include "dns/wire/ldns.hpp"
 
 #include <cstring>
 

@@ -40,6 +40,10 @@ QueryHandler::Outcome QueryHandler::handle(std::span<const std::uint8_t> packet,
     }
     const Query& query = parsed_.query;
     if (answer_locally(packet, query, out)) {
+        // The writers refuse what cannot be encoded (e.g. an answer over 64 KiB):
+        // SERVFAIL then, never an empty datagram.
+        if (out.empty() && !write_empty_answer(packet, query, Rcode::servfail, out))
+            return Outcome::dropped;
         if (transport == Transport::udp) truncate_for_udp(out, query.edns_udp_size);
         return Outcome::answered;
     }
@@ -47,7 +51,7 @@ QueryHandler::Outcome QueryHandler::handle(std::span<const std::uint8_t> packet,
         // Bounded work: past the cap a client gets SERVFAIL at once rather than a
         // queue that grows until memory runs out.
         DnsStats::bump(stats_.overloaded);
-        write_empty_answer(packet, query, Rcode::servfail, out);
+        if (!write_empty_answer(packet, query, Rcode::servfail, out)) return Outcome::dropped;
         return Outcome::answered;
     }
     forward(packet, query, transport, make_reply());

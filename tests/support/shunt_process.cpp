@@ -46,8 +46,10 @@ std::string DigResult::status() const {
 
 DigResult dig(int port, const std::string& name, const std::string& type,
               std::vector<std::string> extra) {
-    std::vector<std::string> argv = {"dig", "@127.0.0.1", "-p",      std::to_string(port),
-                                     name,  type,         "+time=3", "+tries=1"};
+    std::vector<std::string> argv = {"dig",     "@127.0.0.1", "-p", std::to_string(port),
+                                     "+time=3", "+tries=1"};
+    if (!name.empty()) argv.push_back(name);
+    if (!type.empty()) argv.push_back(type);
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto r = run_command(argv, std::chrono::seconds(20));
     return {r.exit_code, r.out};
