@@ -1,7 +1,5 @@
 #include "dns/redir/redir_host_memory.hpp"
 
-#include "dns/wire/ldns.hpp"
-
 #include <cstring>
 
 namespace shunt::dns {
@@ -52,30 +50,6 @@ void RedirHostMemory::evict_locked() {
         entries_.erase(order_.back());
         order_.pop_back();
     }
-}
-
-std::vector<IpAddress> answer_addresses(const std::vector<std::uint8_t>& response) {
-    std::vector<IpAddress> addresses;
-    ldns_pkt* pkt = nullptr;
-    if (ldns_wire2pkt(&pkt, response.data(), response.size()) != LDNS_STATUS_OK) return addresses;
-    ldns_rr_list* answers = ldns_pkt_answer(pkt);
-    for (std::size_t i = 0; answers && i < ldns_rr_list_rr_count(answers); ++i) {
-        ldns_rr* rr = ldns_rr_list_rr(answers, i);
-        ldns_rdf* rdf = ldns_rr_rdf(rr, 0);
-        if (!rdf) continue;
-        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A && ldns_rdf_size(rdf) == 4) {
-            const std::uint8_t* d = ldns_rdf_data(rdf);
-            addresses.push_back(IpAddress::from_v4((std::uint32_t{d[0]} << 24) |
-                                                   (std::uint32_t{d[1]} << 16) |
-                                                   (std::uint32_t{d[2]} << 8) | d[3]));
-        } else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA && ldns_rdf_size(rdf) == 16) {
-            std::array<std::uint8_t, 16> bytes;
-            std::memcpy(bytes.data(), ldns_rdf_data(rdf), 16);
-            addresses.push_back(IpAddress::from_v6(bytes));
-        }
-    }
-    ldns_pkt_free(pkt);
-    return addresses;
 }
 
 }  // namespace shunt::dns

@@ -46,8 +46,4 @@ class RedirHostMemory {
     std::unordered_map<IpAddress, Entry, AddressHash> entries_;
 };
 
-// The A and AAAA addresses in the answer section of a wire response (ldns parses it);
-// empty when the response does not parse.
-std::vector<IpAddress> answer_addresses(const std::vector<std::uint8_t>& response);
-
 }  // namespace shunt::dns

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/error.hpp>
 
+#include "dns/resolve/message_scan.hpp"
 #include "dns/wire/response_writer.hpp"
 #include "dns/wire/reverse_name.hpp"
 #include "dns/wire/wire_format.hpp"

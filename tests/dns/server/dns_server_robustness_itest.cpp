@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "dns/redir/redir_host_memory.hpp"
+#include "dns/resolve/message_scan.hpp"
 #include "tests/dns/server/server_fixture.hpp"
 #include "tests/support/dns_client.hpp"
 #include "tests/support/malformed_queries.hpp"
