@@ -1,13 +1,19 @@
 // bench_dns: shunt's fake-IP answers against unbound answering the same names from
 // local-data, both on loopback, in the same run, measured by dnsperf.
 //
-//   1. throughput: dnsperf at full speed for SECONDS against each server
+//   1. throughput: dnsperf at full speed for SECONDS against each server, three
+//      alternating rounds, the median kept; plus each server's own CPU time per
+//      answered query (utime+stime from /proc): its capacity per core, whatever the
+//      load generator manages
 //   2. latency: dnsperf -v at a fixed rate both servers sustain; p50/p99 of the
 //      per-query latencies it reports
 // Both servers are single-threaded (unbound num-threads 1; shunt's DNS runs on one
-// event loop), and dnsperf gets the other core.
+// event loop) and pinned to CPU 1; dnsperf is pinned to CPU 0, so no server competes
+// with the load generator for its core.
 //
 // usage: bench_dns [SECONDS=10] [NAMES=10000]
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -26,6 +32,7 @@ namespace {
 struct PerfResult {
     double qps = 0;
     double lost_pct = 0;
+    double cpu_us_per_query = 0;  // the server's
 };
 
 struct Latency {
@@ -41,10 +48,24 @@ std::string field(const std::string& out, const std::string& key) {
     return out.substr(pos, out.find('\n', pos) - pos);
 }
 
+double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string f;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+        if (i == 14) utime = std::stoull(f);
+        if (i == 15) stime = std::stoull(f);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 PerfResult run_dnsperf(int port, const std::string& queries, int seconds) {
-    auto r = run_command({"dnsperf", "-s", "127.0.0.1", "-p", std::to_string(port), "-d", queries,
-                          "-l", std::to_string(seconds), "-c", "8", "-q", "256", "-T", "1"},
-                         std::chrono::seconds(seconds + 30));
+    auto r = run_command(
+        {"taskset", "-c", "0", "dnsperf", "-s", "127.0.0.1", "-p", std::to_string(port), "-d",
+         queries, "-l", std::to_string(seconds), "-c", "8", "-q", "256", "-T", "1"},
+        std::chrono::seconds(seconds + 30));
     PerfResult p;
     try {
         p.qps = std::stod(field(r.out, "Queries per second"));
@@ -55,6 +76,19 @@ PerfResult run_dnsperf(int port, const std::string& queries, int seconds) {
         std::cerr << "dnsperf output not understood:\n" << r.out << "\n";
     }
     return p;
+}
+
+PerfResult measure(pid_t server, int port, const std::string& queries, int seconds) {
+    auto before = cpu_seconds(server);
+    auto r = run_dnsperf(port, queries, seconds);
+    auto cpu = cpu_seconds(server) - before;
+    if (r.qps > 0) r.cpu_us_per_query = cpu * 1e6 / (r.qps * seconds);
+    return r;
+}
+
+PerfResult median(std::vector<PerfResult> runs) {
+    std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.qps < b.qps; });
+    return runs[runs.size() / 2];
 }
 
 Latency run_latency(int port, const std::string& queries, int qps, const TempDir& dir) {
@@ -131,16 +165,23 @@ int main(int argc, char** argv) {
     run_dnsperf(unbound_port, qfile, 2);
 
     std::printf(
-        "bench_dns: %d names, %d s per run, dnsperf -c 8 -q 256, both servers single-threaded\n",
+        "bench_dns: %d names, 3 rounds of %d s, dnsperf -c 8 -q 256 on CPU 0, servers on CPU 1\n",
         names, seconds);
-    auto unbound_perf = run_dnsperf(unbound_port, qfile, seconds);
-    auto shunt_perf = run_dnsperf(shunt_port, qfile, seconds);
-    std::printf("  unbound local-data : %10.0f qps  (lost %.2f%%)\n", unbound_perf.qps,
-                unbound_perf.lost_pct);
-    std::printf("  shunt fake-ip      : %10.0f qps  (lost %.2f%%)\n", shunt_perf.qps,
-                shunt_perf.lost_pct);
-    double ratio = unbound_perf.qps > 0 ? shunt_perf.qps / unbound_perf.qps : 0;
-    std::printf("  ratio shunt/unbound: %.2f (target >= 1.5)\n", ratio);
+    std::vector<PerfResult> unbound_runs, shunt_runs;
+    for (int round = 0; round < 3; ++round) {
+        unbound_runs.push_back(measure(unbound.pid(), unbound_port, qfile, seconds));
+        shunt_runs.push_back(measure(shunt.pid(), shunt_port, qfile, seconds));
+    }
+    auto u = median(unbound_runs);
+    auto s = median(shunt_runs);
+    std::printf("  unbound local-data : %9.0f qps  %5.2f us CPU/query  (lost %.2f%%)\n", u.qps,
+                u.cpu_us_per_query, u.lost_pct);
+    std::printf("  shunt fake-ip      : %9.0f qps  %5.2f us CPU/query  (lost %.2f%%)\n", s.qps,
+                s.cpu_us_per_query, s.lost_pct);
+    double ratio = u.qps > 0 ? s.qps / u.qps : 0;
+    double cpu_ratio = s.cpu_us_per_query > 0 ? u.cpu_us_per_query / s.cpu_us_per_query : 0;
+    std::printf("  shunt/unbound: %.2fx qps (target >= 1.5), %.2fx queries per CPU-second\n", ratio,
+                cpu_ratio);
 
     int rate = 20000;
     auto unbound_lat = run_latency(unbound_port, qfile, rate, dir);
@@ -148,11 +189,11 @@ int main(int argc, char** argv) {
     std::printf(
         "  latency at %d qps: unbound p50 %.0f us p99 %.0f us; shunt p50 %.0f us p99 %.0f us\n",
         rate, unbound_lat.p50_us, unbound_lat.p99_us, shunt_lat.p50_us, shunt_lat.p99_us);
-
     std::printf(
-        "RESULT shunt_qps=%.0f unbound_qps=%.0f ratio=%.2f shunt_p50_us=%.0f shunt_p99_us=%.0f "
+        "RESULT shunt_qps=%.0f unbound_qps=%.0f ratio=%.2f shunt_cpu_us_per_query=%.2f "
+        "unbound_cpu_us_per_query=%.2f cpu_ratio=%.2f shunt_p50_us=%.0f shunt_p99_us=%.0f "
         "unbound_p50_us=%.0f unbound_p99_us=%.0f\n",
-        shunt_perf.qps, unbound_perf.qps, ratio, shunt_lat.p50_us, shunt_lat.p99_us,
-        unbound_lat.p50_us, unbound_lat.p99_us);
+        s.qps, u.qps, ratio, s.cpu_us_per_query, u.cpu_us_per_query, cpu_ratio, shunt_lat.p50_us,
+        shunt_lat.p99_us, unbound_lat.p50_us, unbound_lat.p99_us);
     return 0;
 }

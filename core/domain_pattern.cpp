@@ -1,5 +1,7 @@
 #include "core/domain_pattern.hpp"
 
+#include <algorithm>
+
 #include "core/domain_name.hpp"
 
 namespace shunt {
@@ -19,16 +21,26 @@ std::vector<std::string_view> labels_of(std::string_view name) {
     return labels;
 }
 
+// Label by label, without splitting into containers: this runs for every query whose
+// name is checked against the filter, so it must not allocate.
 bool wildcard_matches(std::string_view pattern, std::string_view name) {
-    auto p = labels_of(pattern);
-    auto n = labels_of(name);
-    if (p.size() != n.size()) return false;
-    for (std::size_t i = 0; i < p.size(); ++i)
-        if (p[i] != "*" && p[i] != n[i]) return false;
-    return true;
+    while (true) {
+        auto pattern_dot = pattern.find('.');
+        auto name_dot = name.find('.');
+        auto pattern_label = pattern.substr(0, pattern_dot);
+        if (pattern_label != "*" && pattern_label != name.substr(0, name_dot)) return false;
+        if (pattern_dot == std::string_view::npos || name_dot == std::string_view::npos)
+            return pattern_dot == name_dot;
+        pattern.remove_prefix(pattern_dot + 1);
+        name.remove_prefix(name_dot + 1);
+    }
 }
 
 }  // namespace
+
+std::size_t label_count(std::string_view name) {
+    return static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
+}
 
 std::optional<DomainPattern> DomainPattern::parse(std::string_view text, std::string* error) {
     DomainPattern pattern;
@@ -90,24 +102,24 @@ void DomainPatternSet::add(const DomainPattern& pattern) {
             strict_suffix_.insert(pattern.text);
             break;
         case DomainPattern::Kind::wildcard:
-            wildcards_.push_back(pattern);
+            wildcards_.push_back({label_count(pattern.text), pattern});
             break;
     }
 }
 
 bool DomainPatternSet::matches(std::string_view name) const {
     if (size_ == 0) return false;
-    // unordered_set<string> has no heterogeneous lookup in C++20 libstdc++ 12, so one
-    // string is reused for every probe.
-    std::string probe(name);
-    if (exact_.count(probe) || suffix_and_self_.count(probe)) return true;
+    if (exact_.contains(name) || suffix_and_self_.contains(name)) return true;
     for (std::size_t dot = name.find('.'); dot != std::string_view::npos;
          dot = name.find('.', dot + 1)) {
-        probe.assign(name.substr(dot + 1));
-        if (suffix_and_self_.count(probe) || strict_suffix_.count(probe)) return true;
+        auto suffix = name.substr(dot + 1);
+        if (suffix_and_self_.contains(suffix) || strict_suffix_.contains(suffix)) return true;
     }
-    for (const auto& w : wildcards_)
-        if (w.matches(name)) return true;
+    if (!wildcards_.empty()) {
+        auto labels = label_count(name);
+        for (const auto& [count, w] : wildcards_)
+            if (count == labels && w.matches(name)) return true;
+    }
     return false;
 }
 

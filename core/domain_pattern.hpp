@@ -23,6 +23,9 @@ struct DomainPattern {
     bool matches(std::string_view normalized_name) const;
 };
 
+// Labels in a normalised name ("a.b.c" has 3).
+std::size_t label_count(std::string_view name);
+
 // A set of patterns with sub-linear matching for the exact and suffix kinds: a name is
 // checked by walking its label boundaries against hash sets. Wildcards, rare in
 // practice, are matched one by one.
@@ -34,10 +37,19 @@ class DomainPatternSet {
     std::size_t size() const { return size_; }
 
   private:
-    std::unordered_set<std::string> exact_;
-    std::unordered_set<std::string> suffix_and_self_;
-    std::unordered_set<std::string> strict_suffix_;
-    std::vector<DomainPattern> wildcards_;
+    // Transparent hashing: lookups by string_view, no temporary string per probe.
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    using NameSet = std::unordered_set<std::string, NameHash, std::equal_to<>>;
+
+    NameSet exact_;
+    NameSet suffix_and_self_;
+    NameSet strict_suffix_;
+    std::vector<std::pair<std::size_t, DomainPattern>> wildcards_;  // with their label count
     std::size_t size_ = 0;
 };
 

@@ -12,21 +12,6 @@ namespace {
 
 using u128 = unsigned __int128;
 
-u128 to_u128(const std::array<std::uint8_t, 16>& b) {
-    u128 v = 0;
-    for (auto byte : b) v = (v << 8) | byte;
-    return v;
-}
-
-std::array<std::uint8_t, 16> from_u128(u128 v) {
-    std::array<std::uint8_t, 16> b{};
-    for (int i = 15; i >= 0; --i) {
-        b[i] = static_cast<std::uint8_t>(v & 0xff);
-        v >>= 8;
-    }
-    return b;
-}
-
 bool parse_uint(std::string_view text, unsigned max, unsigned& out) {
     if (text.empty() || text.size() > 5) return false;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -69,6 +54,21 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
     return from_v6(bytes);
 }
 
+u128 IpAddress::to_u128() const {
+    u128 v = 0;
+    for (auto byte : bytes_) v = (v << 8) | byte;
+    return v;
+}
+
+IpAddress IpAddress::from_v6_u128(u128 v) {
+    std::array<std::uint8_t, 16> b{};
+    for (int i = 15; i >= 0; --i) {
+        b[i] = static_cast<std::uint8_t>(v & 0xff);
+        v >>= 8;
+    }
+    return from_v6(b);
+}
+
 std::uint32_t IpAddress::v4() const {
     if (!is_v4()) return 0;
     return (std::uint32_t{bytes_[0]} << 24) | (std::uint32_t{bytes_[1]} << 16) |
@@ -87,7 +87,7 @@ Prefix::Prefix(IpAddress base, int length) : length_(length) {
         base_ = IpAddress::from_v4(base.v4() & mask);
     } else {
         u128 mask = length == 0 ? 0 : ~u128{0} << (128 - length);
-        base_ = IpAddress::from_v6(from_u128(to_u128(base.bytes()) & mask));
+        base_ = IpAddress::from_v6_u128(base.to_u128() & mask);
     }
 }
 
@@ -115,13 +115,13 @@ std::uint64_t Prefix::size() const {
 
 IpAddress Prefix::at(std::uint64_t offset) const {
     if (base_.is_v4()) return IpAddress::from_v4(base_.v4() + static_cast<std::uint32_t>(offset));
-    return IpAddress::from_v6(from_u128(to_u128(base_.bytes()) + offset));
+    return IpAddress::from_v6_u128(base_.to_u128() + offset);
 }
 
 std::optional<std::uint64_t> Prefix::offset_of(const IpAddress& address) const {
     if (!contains(address)) return std::nullopt;
     if (address.is_v4()) return address.v4() - base_.v4();
-    u128 delta = to_u128(address.bytes()) - to_u128(base_.bytes());
+    u128 delta = address.to_u128() - base_.to_u128();
     if (delta >> 64) return std::nullopt;
     return static_cast<std::uint64_t>(delta);
 }

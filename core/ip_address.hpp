@@ -30,6 +30,9 @@ class IpAddress {
     std::uint32_t v4() const;
     // 16 bytes for IPv6; for IPv4 the first four bytes hold the address in network order.
     const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
+    // bytes() as one big-endian 128-bit number: prefix arithmetic without byte loops.
+    unsigned __int128 to_u128() const;
+    static IpAddress from_v6_u128(unsigned __int128 value);
     std::string to_string() const;
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;

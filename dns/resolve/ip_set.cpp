@@ -11,12 +11,6 @@ namespace {
 
 using u128 = unsigned __int128;
 
-u128 to_u128(const std::array<std::uint8_t, 16>& bytes) {
-    u128 value = 0;
-    for (auto b : bytes) value = (value << 8) | b;
-    return value;
-}
-
 // Sorts ranges and merges the ones that overlap or touch, so each address belongs to
 // at most one range and a binary search on `first` finds its only candidate.
 template <typename T>
@@ -64,7 +58,7 @@ IpSet::IpSet(const std::vector<Prefix>& prefixes) {
                 prefix.length() == 32 ? 0 : (~std::uint32_t{0} >> prefix.length());
             v4_.emplace_back(first, first | host_mask);
         } else {
-            u128 first = to_u128(prefix.base().bytes());
+            u128 first = prefix.base().to_u128();
             u128 host_mask = prefix.length() == 128 ? u128{0} : (~u128{0} >> prefix.length());
             v6_.emplace_back(first, first | host_mask);
         }
@@ -108,7 +102,7 @@ IpSet IpSet::load_file(const std::string& path) {
 
 bool IpSet::contains(const IpAddress& address) const {
     if (address.is_v4()) return ranges_contain(v4_, address.v4());
-    return ranges_contain(v6_, to_u128(address.bytes()));
+    return ranges_contain(v6_, address.to_u128());
 }
 
 }  // namespace shunt::dns

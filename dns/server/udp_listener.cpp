@@ -123,7 +123,8 @@ void UdpListener::drain() {
             if (n <= 0) break;
             sent += static_cast<unsigned>(n);
         }
-        if (static_cast<std::size_t>(received) < kBatch) return;
+        // Keep draining until the socket is empty: queries that arrived while this
+        // batch was answered are picked up without another trip through epoll.
     }
 }
 

@@ -29,7 +29,9 @@ class Upstream {
   public:
     // `response` is the upstream's wire answer, already checked to answer `query`
     // (same id and question). On failure `ec` is set and `response` is empty; the
-    // callback is always called exactly once, at the latest when the timeout expires.
+    // callback is always called exactly once, at the latest when the timeout expires,
+    // and always from the io_context, never from inside query() or close().
+    // Errors: see upstream_error.hpp, plus boost::asio::error (connection_refused, ...).
     using Callback =
         std::function<void(boost::system::error_code ec, std::vector<std::uint8_t> response)>;
 

@@ -34,7 +34,8 @@ void redirect(const std::string& path, int fd) {
     }
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+[[noreturn]] void exec_child(const std::vector<std::string>& argv,
+                             const std::vector<std::string>& env) {
     ::setpgid(0, 0);
     for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
@@ -58,7 +59,9 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
     ::setpgid(pid_, pid_);  // both sides set it: no race with an early signal()
 }
 
-ChildProcess::~ChildProcess() { kill(); }
+ChildProcess::~ChildProcess() {
+    kill();
+}
 
 bool ChildProcess::running() {
     if (pid_ <= 0 || status_) return false;
@@ -96,7 +99,8 @@ void ChildProcess::kill() {
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           const std::string& netns) {
     TempDir dir;
-    ChildProcess child(argv, {.netns = netns, .stdout_path = dir.file("out"), .stderr_path = "", .env = {}});
+    ChildProcess child(
+        argv, {.netns = netns, .stdout_path = dir.file("out"), .stderr_path = "", .env = {}});
     CommandResult result;
     auto status = child.wait(timeout);
     if (!status) {
@@ -116,7 +120,8 @@ bool wait_for_tcp_port(const std::string& host, int port, std::chrono::milliseco
     while (std::chrono::steady_clock::now() < deadline) {
         bool ok = false;
         if (netns.empty()) {
-            int fd = ::socket(host.find(':') == std::string::npos ? AF_INET : AF_INET6, SOCK_STREAM, 0);
+            int fd =
+                ::socket(host.find(':') == std::string::npos ? AF_INET : AF_INET6, SOCK_STREAM, 0);
             if (host.find(':') == std::string::npos) {
                 sockaddr_in sa{};
                 sa.sin_family = AF_INET;
@@ -133,8 +138,9 @@ bool wait_for_tcp_port(const std::string& host, int port, std::chrono::milliseco
             ::close(fd);
         } else {
             // bash's /dev/tcp opens a connection from inside the namespace.
-            auto r = run_command({"bash", "-c", "exec 3<>/dev/tcp/" + host + "/" + std::to_string(port)},
-                                 std::chrono::seconds(2), netns);
+            auto r =
+                run_command({"bash", "-c", "exec 3<>/dev/tcp/" + host + "/" + std::to_string(port)},
+                            std::chrono::seconds(2), netns);
             ok = r.exit_code == 0;
         }
         if (ok) return true;

@@ -13,16 +13,17 @@
 namespace shunt::test {
 
 class ChildProcess {
-public:
+  public:
     struct Options {
-        std::string netns;          // run via `ip netns exec NAME` when set
-        std::string stdout_path;    // default: inherit
-        std::string stderr_path;    // default: inherit
+        std::string netns;             // run via `ip netns exec NAME` when set
+        std::string stdout_path;       // default: inherit
+        std::string stderr_path;       // default: inherit
         std::vector<std::string> env;  // extra NAME=VALUE entries
     };
 
     ChildProcess(std::vector<std::string> argv, Options options);
-    explicit ChildProcess(std::vector<std::string> argv) : ChildProcess(std::move(argv), Options{}) {}
+    explicit ChildProcess(std::vector<std::string> argv)
+        : ChildProcess(std::move(argv), Options{}) {}
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
     ~ChildProcess();
@@ -36,7 +37,7 @@ public:
     // SIGKILL and reap.
     void kill();
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
@@ -56,14 +57,14 @@ bool wait_for_tcp_port(const std::string& host, int port, std::chrono::milliseco
 
 // A fresh directory under /tmp removed with its contents on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     const std::string& path() const { return path_; }
     std::string file(const std::string& name) const { return path_ + "/" + name; }
     void write(const std::string& name, const std::string& content) const;
 
-private:
+  private:
     std::string path_;
 };
 
