@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/asio_address.hpp"
+
 #include "dns/server/tcp_session.hpp"
 
 namespace shunt::dns {
@@ -16,13 +18,7 @@ TcpListener::TcpListener(boost::asio::any_io_executor executor, const Endpoint& 
       handler_(handler),
       idle_timeout_(idle_timeout),
       max_clients_(max_clients) {
-    boost::asio::ip::address address;
-    if (endpoint.address.is_v4()) {
-        address = boost::asio::ip::address_v4(endpoint.address.v4());
-    } else {
-        address = boost::asio::ip::address_v6(endpoint.address.bytes());
-    }
-    boost::asio::ip::tcp::endpoint asio_endpoint(address, endpoint.port);
+    boost::asio::ip::tcp::endpoint asio_endpoint(to_asio_address(endpoint.address), endpoint.port);
     boost::system::error_code ec;
     acceptor_.open(asio_endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);

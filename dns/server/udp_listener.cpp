@@ -8,26 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/asio_address.hpp"
+
 namespace shunt::dns {
-
-namespace {
-
-boost::asio::ip::udp::endpoint to_asio(const Endpoint& e) {
-    boost::asio::ip::address address;
-    if (e.address.is_v4()) {
-        address = boost::asio::ip::address_v4(e.address.v4());
-    } else {
-        address = boost::asio::ip::address_v6(e.address.bytes());
-    }
-    return {address, e.port};
-}
-
-}  // namespace
 
 UdpListener::UdpListener(boost::asio::any_io_executor executor, const Endpoint& endpoint,
                          QueryHandler& handler)
     : endpoint_(endpoint), socket_(executor), handler_(handler) {
-    auto asio_endpoint = to_asio(endpoint);
+    boost::asio::ip::udp::endpoint asio_endpoint(to_asio_address(endpoint.address), endpoint.port);
     boost::system::error_code ec;
     socket_.open(asio_endpoint.protocol(), ec);
     if (!ec && endpoint.address.is_v6()) socket_.set_option(boost::asio::ip::v6_only(true), ec);

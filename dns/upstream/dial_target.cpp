@@ -1,5 +1,7 @@
 #include "dns/upstream/dial_target.hpp"
 
+#include "core/asio_address.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include "dns/upstream/bootstrap_resolver.hpp"
@@ -16,11 +18,6 @@ std::vector<boost::asio::ip::tcp::endpoint> to_endpoints(const std::vector<IpAdd
 }
 
 }  // namespace
-
-boost::asio::ip::address to_asio_address(const IpAddress& address) {
-    if (address.is_v4()) return boost::asio::ip::address_v4(address.v4());
-    return boost::asio::ip::address_v6(address.bytes());
-}
 
 DialTarget::DialTarget(boost::asio::any_io_executor executor, const UpstreamSpec& spec,
                        const UpstreamOptions& options)

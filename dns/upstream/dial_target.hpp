@@ -38,6 +38,4 @@ class DialTarget {
     std::shared_ptr<BootstrapResolver> resolver_;
 };
 
-boost::asio::ip::address to_asio_address(const IpAddress& address);
-
 }  // namespace shunt::dns

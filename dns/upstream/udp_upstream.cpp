@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/asio_address.hpp"
 #include "dns/upstream/dial_target.hpp"
 #include "dns/upstream/message_check.hpp"
 #include "dns/upstream/stream_upstream.hpp"
