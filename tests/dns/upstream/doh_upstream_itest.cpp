@@ -10,21 +10,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class DohUpstreamTest : public ::testing::Test {
+class DohUpstreamTest : public UpstreamTest {
   protected:
-    std::shared_ptr<dns::Upstream> make(const std::string& url, std::string ca_file,
-                                        std::vector<std::string> bootstrap = {},
-                                        std::chrono::milliseconds timeout = 2000ms) {
-        dns::UpstreamOptions options;
-        options.timeout = timeout;
-        options.ca_file = std::move(ca_file);
-        for (const auto& b : bootstrap) options.bootstrap.push_back(parse_spec(b));
-        return dns::make_upstream(io.get_executor(), parse_spec(url), options);
-    }
     std::string port() const { return std::to_string(peers.dnsdist.doh_port()); }
-
-    boost::asio::io_context io;
-    UpstreamPeers& peers = UpstreamPeers::get();
 };
 
 TEST_F(DohUpstreamTest, AnswersOverHttp11WithTheClientsId) {

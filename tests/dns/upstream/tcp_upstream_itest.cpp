@@ -10,18 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class TcpUpstreamTest : public ::testing::Test {
-  protected:
-    std::shared_ptr<dns::Upstream> make(const std::string& url,
-                                        std::chrono::milliseconds timeout = 2000ms) {
-        dns::UpstreamOptions options;
-        options.timeout = timeout;
-        return dns::make_upstream(io.get_executor(), parse_spec(url), options);
-    }
-
-    boost::asio::io_context io;
-    UpstreamPeers& peers = UpstreamPeers::get();
-};
+using TcpUpstreamTest = UpstreamTest;
 
 TEST_F(TcpUpstreamTest, AnswersFromTheLocalZone) {
     auto upstream = make(peers.tcp_url());
@@ -63,7 +52,7 @@ TEST_F(TcpUpstreamTest, PipelinesCollidingIdsOverOneConnection) {
 }
 
 TEST_F(TcpUpstreamTest, RefusedConnectionFailsAtOnce) {
-    auto upstream = make("tcp://127.0.0.1:" + std::to_string(free_port()), 2000ms);
+    auto upstream = make("tcp://127.0.0.1:" + std::to_string(free_port()), "", {}, 2000ms);
     auto outcomes = run_queries(
         io, *upstream, {make_query(1, "www.test", kTypeA), make_query(2, "www.test", kTypeA)});
     for (const auto& outcome : outcomes) {
@@ -78,7 +67,7 @@ TEST_F(TcpUpstreamTest, SilentServerTimesOutOnTime) {
     boost::asio::ip::tcp::acceptor silent(
         io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     auto upstream =
-        make("tcp://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), 300ms);
+        make("tcp://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), "", {}, 300ms);
     auto outcome = run_query(io, *upstream, make_query(1, "www.test", kTypeA));
     EXPECT_EQ(outcome.ec, dns::UpstreamErrc::timed_out) << outcome.ec.message();
     EXPECT_GE(outcome.elapsed, 300ms);

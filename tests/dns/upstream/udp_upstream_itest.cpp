@@ -10,18 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class UdpUpstreamTest : public ::testing::Test {
-  protected:
-    std::shared_ptr<dns::Upstream> make(const std::string& url,
-                                        std::chrono::milliseconds timeout = 2000ms) {
-        dns::UpstreamOptions options;
-        options.timeout = timeout;
-        return dns::make_upstream(io.get_executor(), parse_spec(url), options);
-    }
-
-    boost::asio::io_context io;
-    UpstreamPeers& peers = UpstreamPeers::get();
-};
+using UdpUpstreamTest = UpstreamTest;
 
 TEST_F(UdpUpstreamTest, AnswersFromTheLocalZoneWithTheClientsId) {
     auto upstream = make(peers.udp_url());
@@ -67,7 +56,7 @@ TEST_F(UdpUpstreamTest, SilentServerTimesOutOnTime) {
     boost::asio::ip::udp::socket black_hole(
         io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     auto port = black_hole.local_endpoint().port();
-    auto upstream = make("udp://127.0.0.1:" + std::to_string(port), 300ms);
+    auto upstream = make("udp://127.0.0.1:" + std::to_string(port), "", {}, 300ms);
     auto outcome = run_query(io, *upstream, make_query(1, "www.test", kTypeA));
     EXPECT_EQ(outcome.ec, dns::UpstreamErrc::timed_out) << outcome.ec.message();
     EXPECT_EQ(outcome.calls, 1);
@@ -77,7 +66,7 @@ TEST_F(UdpUpstreamTest, SilentServerTimesOutOnTime) {
 }
 
 TEST_F(UdpUpstreamTest, ClosedPortIsRefusedAtOnce) {
-    auto upstream = make("udp://127.0.0.1:" + std::to_string(free_port()), 2000ms);
+    auto upstream = make("udp://127.0.0.1:" + std::to_string(free_port()), "", {}, 2000ms);
     auto outcome = run_query(io, *upstream, make_query(1, "www.test", kTypeA));
     EXPECT_EQ(outcome.ec, boost::asio::error::connection_refused) << outcome.ec.message();
     EXPECT_LT(outcome.elapsed, 1000ms);
@@ -115,8 +104,8 @@ TEST_F(UdpUpstreamTest, IgnoresDatagramsThatDoNotAnswerTheQuery) {
 TEST_F(UdpUpstreamTest, CloseAbortsQueriesInFlightAndRefusesNewOnes) {
     boost::asio::ip::udp::socket black_hole(
         io, boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    auto upstream =
-        make("udp://127.0.0.1:" + std::to_string(black_hole.local_endpoint().port()), 2000ms);
+    auto upstream = make("udp://127.0.0.1:" + std::to_string(black_hole.local_endpoint().port()),
+                         "", {}, 2000ms);
     std::vector<boost::system::error_code> results;
     upstream->query(
         make_query(1, "www.test", kTypeA),

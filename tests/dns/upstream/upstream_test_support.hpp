@@ -173,4 +173,22 @@ class UpstreamPeers {
     }
 };
 
+// The fixture every transport's test derives from: an io_context, the shared peers,
+// and make() for an upstream from its URL.
+class UpstreamTest : public ::testing::Test {
+  protected:
+    std::shared_ptr<dns::Upstream> make(
+        const std::string& url, std::string ca_file = "", std::vector<std::string> bootstrap = {},
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
+        dns::UpstreamOptions options;
+        options.timeout = timeout;
+        options.ca_file = std::move(ca_file);
+        for (const auto& b : bootstrap) options.bootstrap.push_back(parse_spec(b));
+        return dns::make_upstream(io.get_executor(), parse_spec(url), options);
+    }
+
+    boost::asio::io_context io;
+    UpstreamPeers& peers = UpstreamPeers::get();
+};
+
 }  // namespace shunt::test
