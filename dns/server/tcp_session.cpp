@@ -44,8 +44,12 @@ void TcpSession::arm_deadline() {
 
 void TcpSession::do_read_length() {
     if (state_ == State::closed) return;
-    if (pending_ >= kMaxPipelined) {
-        state_ = State::paused;  // resumed by on_async_reply
+    // Backpressure: with too many queries at upstreams or too many answers the
+    // client has not read yet, stop reading. The deadline still runs, so a client
+    // that never reads its answers is closed instead of holding memory forever.
+    if (pending_ + write_queue_.size() >= kMaxPipelined) {
+        state_ = State::paused;  // resumed by on_async_reply or on_write
+        arm_deadline();
         return;
     }
     state_ = State::reading_length;
@@ -122,6 +126,7 @@ void TcpSession::on_write(const boost::system::error_code& ec) {
     if (state_ == State::closed) return;
     write_queue_.pop_front();
     if (!write_queue_.empty()) do_write();
+    if (state_ == State::paused) do_read_length();
 }
 
 }  // namespace shunt::dns

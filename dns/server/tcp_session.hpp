@@ -1,7 +1,8 @@
 // One DNS-over-TCP client (RFC 7766): length-prefixed queries, pipelined, answered in
 // whatever order they complete. Every read has a deadline (a client that stalls
-// mid-message is closed, never held forever), at most kMaxPipelined queries are in
-// flight before reading pauses (backpressure), and close(reason) is idempotent.
+// mid-message is closed, never held forever); reading pauses while kMaxPipelined
+// queries are at upstreams or answers wait for the client to read them
+// (backpressure: memory per client is bounded), and close(reason) is idempotent.
 #pragma once
 
 #include <array>

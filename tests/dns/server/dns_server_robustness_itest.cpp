@@ -122,6 +122,28 @@ TEST_F(DnsServerRobustness, BadTcpLengthPrefixes) {
     expect_still_answers(port);
 }
 
+TEST_F(DnsServerRobustness, TcpClientThatReadsLateLosesNothing) {
+    start(base_config());
+    TcpDnsClient client(port);
+    constexpr int kQueries = 2000;
+    // Written all at once without reading: the server must pause reading (its
+    // queue is bounded) and still answer every query once the client reads.
+    std::thread writer([&] {
+        for (int i = 0; i < kQueries; ++i)
+            client.send_framed(make_query("late" + std::to_string(i) + ".example", kTypeA,
+                                          {.id = static_cast<std::uint16_t>(i)}));
+    });
+    std::this_thread::sleep_for(300ms);
+    std::set<int> ids;
+    for (int i = 0; i < kQueries; ++i) {
+        auto reply = client.read_framed(5s);
+        ASSERT_TRUE(reply) << "answer " << i << " missing";
+        ids.insert(((*reply)[0] << 8) | (*reply)[1]);
+    }
+    writer.join();
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(kQueries));
+}
+
 TEST_F(DnsServerRobustness, PoolSurvivesKillNine) {
     start(base_config());
     std::map<std::string, IpAddress> before;
