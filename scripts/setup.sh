@@ -17,6 +17,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
+    tor-geoipdb publicsuffix
 )
 
 missing=()
