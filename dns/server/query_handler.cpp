@@ -40,6 +40,10 @@ QueryHandler::Outcome QueryHandler::handle(std::span<const std::uint8_t> packet,
             return Outcome::answered;
     }
     const Query& query = parsed_.query;
+    if (query.has_edns && query.edns_version > 0) {
+        DnsStats::bump(stats_.malformed);
+        return write_badvers(packet, query, out) ? Outcome::answered : Outcome::dropped;
+    }
     if (answer_locally(packet, query, out)) {
         // The writers refuse what cannot be encoded (e.g. an answer over 64 KiB):
         // SERVFAIL then, never an empty datagram.

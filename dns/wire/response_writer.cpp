@@ -196,6 +196,17 @@ bool write_empty_answer(std::span<const std::uint8_t> packet, const Query& query
     return true;
 }
 
+bool write_badvers(std::span<const std::uint8_t> packet, const Query& query,
+                   std::vector<std::uint8_t>& out) {
+    out.clear();
+    if (!query.has_edns || !question_fits(packet, query)) return false;
+    write_frame(packet, query, Rcode::noerror, 0, 0, out);
+    // BADVERS is 16: the upper eight bits of the 12-bit RCODE live in the first byte of
+    // the OPT record's TTL field; the version we speak (0) follows.
+    out[out.size() - kOptRecordSize + 5] = 1;
+    return true;
+}
+
 bool write_ptr_answer(std::span<const std::uint8_t> packet, const Query& query,
                       std::string_view name, std::uint32_t ttl, std::vector<std::uint8_t>& out) {
     out.clear();

@@ -31,6 +31,11 @@ bool write_address_answer(std::span<const std::uint8_t> packet, const Query& que
 bool write_empty_answer(std::span<const std::uint8_t> packet, const Query& query, Rcode rcode,
                         std::vector<std::uint8_t>& out);
 
+// RFC 6891 6.1.3: a query with an EDNS version above 0 gets BADVERS (extended RCODE
+// 16) and an OPT record announcing version 0. False when the query has no EDNS.
+bool write_badvers(std::span<const std::uint8_t> packet, const Query& query,
+                   std::vector<std::uint8_t>& out);
+
 // One PTR record pointing at `name` (text form, optional trailing dot, "" or "." for
 // the root). Also false when `name` has an empty label, a label over 63 bytes or is
 // over 255 bytes on the wire.

@@ -64,6 +64,14 @@ TEST_F(DnsServer, V6PoolAnswersAaaa) {
     EXPECT_EQ(dig(port, "v6only.test", "AAAA", {"+short", "+tcp"}).out, r.out);
 }
 
+TEST_F(DnsServer, UnknownEdnsVersionGetsBadvers) {
+    start(base_config());
+    auto r = dig(port, "a.example", "A", {"+edns=1", "+noednsnegotiation"});
+    EXPECT_EQ(r.status(), "BADVERS") << r.out;
+    EXPECT_NE(r.out.find("EDNS: version: 0"), std::string::npos) << r.out;
+    EXPECT_EQ(dig(port, "a.example", "A", {"+edns=0"}).status(), "NOERROR");
+}
+
 TEST_F(DnsServer, StaticHosts) {
     start(base_config("[dns.hosts]\n\"router.lan\" = [\"192.168.1.1\", \"fd00::1\"]\n"));
     EXPECT_EQ(dig(port, "Router.LAN", "A", {"+short"}).out, "192.168.1.1\n");
