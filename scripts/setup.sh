@@ -14,10 +14,10 @@ packages=(
     # libraries (DESIGN.md: Debian packages only)
     libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev libboost-url1.81-dev
     libssl-dev libldns-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
-    tor-geoipdb publicsuffix
+    tor-geoipdb publicsuffix libmaxmind-db-writer-perl
 )
 
 missing=()
