@@ -11,7 +11,7 @@
 namespace {
 
 class ResultCollector : public benchmark::ConsoleReporter {
-public:
+  public:
     void ReportRuns(const std::vector<Run>& runs) override {
         ConsoleReporter::ReportRuns(runs);
         for (const auto& run : runs) {
@@ -32,7 +32,7 @@ public:
         std::printf("\n");
     }
 
-private:
+  private:
     static std::string sanitize(std::string s) {
         for (auto& c : s)
             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';

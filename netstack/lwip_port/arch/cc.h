@@ -15,10 +15,10 @@
     do {                      \
         printf x;             \
     } while (0)
-#define LWIP_PLATFORM_ASSERT(x)                                                        \
-    do {                                                                               \
+#define LWIP_PLATFORM_ASSERT(x)                                                            \
+    do {                                                                                   \
         fprintf(stderr, "lwIP assertion \"%s\" failed at %s:%d\n", x, __FILE__, __LINE__); \
-        abort();                                                                       \
+        abort();                                                                           \
     } while (0)
 
 #endif /* SHUNT_LWIP_ARCH_CC_H */
