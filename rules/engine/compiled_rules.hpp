@@ -1,0 +1,102 @@
+// CompiledRules: a Clash rule list compiled for per-connection evaluation.
+//
+// First match wins, exactly as a rule-by-rule scan would decide, but:
+//  - DOMAIN/DOMAIN-SUFFIX (and domain rule-set entries) sit in one DomainMatcher,
+//    DOMAIN-KEYWORD in one KeywordMatcher, IP-CIDR/IP-CIDR6 (and ipcidr rule-set entries)
+//    in one IpPrefixTable, all valued by rule index: each gives the lowest matching index
+//    among its rules in one lookup.
+//  - Everything else is a RuleCondition checked in rule order, only while its index is
+//    below the best index the matchers found.
+// IP-CIDR first-match across overlapping prefixes: the table answers longest prefix, but
+// the prefixes containing an address form a chain, so at compile time every prefix's
+// value is lowered to the minimum index over itself and all prefixes containing it. The
+// longest matching prefix then carries the lowest index of the whole chain: one lookup,
+// no table per rule.
+// Resolution: a connection with a domain but no address, reaching (before any match) an
+// IP rule without no-resolve, gets needs_resolution = true and that rule's index; the
+// caller resolves once, sets ConnectionMetadata::resolved and evaluates again.
+// Immutable after compile(): evaluate() may run on many threads; it does not allocate
+// (except inside std::regex_search for DOMAIN-REGEX rules).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/engine/connection_metadata.hpp"
+#include "rules/engine/country_lookup.hpp"
+#include "rules/engine/rule_condition.hpp"
+#include "rules/match/domain_matcher.hpp"
+#include "rules/match/ip_prefix_table.hpp"
+#include "rules/match/keyword_matcher.hpp"
+#include "rules/parse/rule_set_file.hpp"
+#include "rules/parse/rule_spec.hpp"
+
+namespace shunt::rules {
+
+struct Decision {
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    std::size_t rule_index = npos;  // npos: no rule matched, target DIRECT
+    std::string_view target;        // views into the CompiledRules: valid while it lives
+    RuleType type = RuleType::match;
+    std::string_view payload;
+    // The rule at rule_index needs the destination address: resolve the domain and call
+    // evaluate() again with `resolved` set. target is that rule's, not a decision.
+    bool needs_resolution = false;
+};
+
+// Parsed rule-set files by the name RULE-SET rules use.
+using RuleSetLibrary = std::map<std::string, RuleSetEntries, std::less<>>;
+
+struct CompileOptions {
+    // Needed when the list has GEOIP rules; must outlive the CompiledRules.
+    const CountryLookup* countries = nullptr;
+    // Needed when the list has RULE-SET rules; read during compile() only.
+    const RuleSetLibrary* rule_sets = nullptr;
+};
+
+class CompiledRules {
+  public:
+    CompiledRules() = default;  // no rules: everything DIRECT
+
+    // Throws std::invalid_argument for an unknown rule set, a GEOIP rule without a country
+    // lookup, or a list longer than the matchers' value range.
+    static CompiledRules compile(const std::vector<RuleSpec>& rules,
+                                 const CompileOptions& options = {});
+
+    Decision evaluate(const ConnectionMetadata& metadata) const;
+
+    std::size_t rule_count() const { return rules_.size(); }
+    // Rules checked one by one (the rest are answered by the shared matchers).
+    std::size_t sequential_count() const { return sequential_.size(); }
+
+  private:
+    static constexpr std::uint32_t kNone = UINT32_MAX;
+
+    struct RuleInfo {
+        RuleType type;
+        std::string target;
+        std::string payload;
+    };
+    struct SequentialRule {
+        std::uint32_t index;
+        RuleCondition condition;
+    };
+
+    Decision decision_for(std::uint32_t index, bool needs_resolution) const;
+
+    std::vector<RuleInfo> rules_;
+    DomainMatcher domains_;
+    KeywordMatcher keywords_;
+    IpPrefixTable addresses_;
+    std::vector<SequentialRule> sequential_;  // ascending index
+    std::uint32_t first_match_rule_ = kNone;  // lowest MATCH
+    std::uint32_t first_resolving_rule_ = kNone;
+    const CountryLookup* countries_ = nullptr;
+};
+
+}  // namespace shunt::rules
