@@ -30,6 +30,22 @@ if(NOT SHUNT_LWIP_SOURCE)
     endif()
 endif()
 
+# shunt's one change to lwIP (docs/netstack.md): accept TCP to every address and port
+# on one listener. Applied once; the stamp records which patch text was applied, so an
+# edited patch re-applies on a fresh unpack only (delete build/_lwip to redo it).
+set(_lwip_patch "${PROJECT_SOURCE_DIR}/netstack/lwip_port/accept-any-destination.patch")
+set(_lwip_stamp "${SHUNT_LWIP_SOURCE}/.shunt-patched")
+if(NOT EXISTS "${_lwip_stamp}")
+    execute_process(COMMAND patch -p1 --forward --batch -i "${_lwip_patch}"
+        WORKING_DIRECTORY "${SHUNT_LWIP_SOURCE}"
+        RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
+    if(NOT _rc EQUAL 0)
+        message(FATAL_ERROR "lwIP: applying ${_lwip_patch} failed: ${_out} ${_err}")
+    endif()
+    file(WRITE "${_lwip_stamp}" "accept-any-destination.patch\n")
+endif()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_lwip_patch}")
+
 set(LWIP_DIR "${SHUNT_LWIP_SOURCE}")
 include("${LWIP_DIR}/src/Filelists.cmake")
 

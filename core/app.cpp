@@ -11,6 +11,9 @@
 #include "core/logging.hpp"
 #include "core/version.hpp"
 #include "dns/server/dns_service.hpp"
+#include "netstack/netstack_service.hpp"
+#include "rules/engine/rule_build.hpp"
+#include "rules/engine/rule_engine.hpp"
 
 namespace shunt {
 
@@ -18,20 +21,28 @@ namespace {
 
 class App {
   public:
-    App(std::string path, std::shared_ptr<const Config> config)
+    App(std::string path, std::shared_ptr<const Config> config, rules::RuleBuildResult rules)
         : path_(std::move(path)),
           config_(std::move(config)),
-          signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+          signals_(io_, SIGINT, SIGTERM, SIGHUP),
+          engine_(std::make_shared<rules::RuleEngine>(rules.rules, config_->mode)),
+          initial_rules_(std::move(rules)) {}
 
     int run() {
         try {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
             dns_->start();
+            if (config_->tun.enable) {
+                netstack_ = std::make_unique<netstack::NetstackService>(io_.get_executor(),
+                                                                        *config_, *dns_, engine_);
+                netstack_->start();
+            }
         } catch (const std::exception& e) {
             spdlog::error("startup failed: {}", e.what());
             return 1;
         }
         spdlog::info("shunt {} running with {}", kVersion, path_);
+        log_rules(*config_, initial_rules_);
         wait_for_signal();
         io_.run();
         spdlog::info("shunt stopped");
@@ -49,6 +60,7 @@ class App {
                 return;
             }
             spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+            if (netstack_) netstack_->stop();
             dns_->stop();
             signals_.cancel();
             io_.stop();
@@ -59,10 +71,13 @@ class App {
     // sends SIGHUP again, nothing stops in between.
     void reload() {
         auto result = load_config(path_);
-        if (!result.errors.empty()) {
+        rules::RuleBuildResult rules;
+        if (result.errors.empty()) rules = rules::build_rules(*result.config);
+        if (!result.errors.empty() || !rules.errors.empty()) {
             for (const auto& e : result.errors) spdlog::error("reload: {}", e.format());
+            for (const auto& e : rules.errors) spdlog::error("reload: {}", e.format());
             spdlog::error("reload: {} error(s), keeping the running configuration",
-                          result.errors.size());
+                          result.errors.size() + rules.errors.size());
             return;
         }
         apply_log_level(result.config->log.level);
@@ -72,15 +87,30 @@ class App {
             spdlog::error("reload failed, keeping the running configuration: {}", e.what());
             return;
         }
+        // Connections in flight keep the rule list they were decided with (Verdict).
+        engine_->replace(rules.rules);
+        // A mode switched at runtime survives reloads that leave `mode` alone.
+        if (result.config->mode != config_->mode) engine_->set_mode(result.config->mode);
+        log_rules(*result.config, rules);
         config_ = result.config;
         spdlog::info("reloaded {}", path_);
     }
 
+    static void log_rules(const Config& config, const rules::RuleBuildResult& rules) {
+        spdlog::info("rules: {} rules, {} rule-set entries, compiled in {} ms, mode {}",
+                     config.rules.size(), rules.rule_set_entries, rules.elapsed.count(),
+                     rules::to_string(config.mode));
+    }
+
     std::string path_;
     std::shared_ptr<const Config> config_;
+
     boost::asio::io_context io_{1};
     boost::asio::signal_set signals_;
+    std::shared_ptr<rules::RuleEngine> engine_;
+    rules::RuleBuildResult initial_rules_;  // figures for the startup log line
     std::unique_ptr<dns::DnsService> dns_;
+    std::unique_ptr<netstack::NetstackService> netstack_;
 };
 
 }  // namespace
@@ -94,7 +124,12 @@ int run_app(const std::string& config_path, int verbosity) {
     // A client that disconnects mid-reply must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
     setup_logging(result.config->log.level, verbosity);
-    App app(config_path, result.config);
+    auto rules = rules::build_rules(*result.config);
+    if (!rules.errors.empty()) {
+        for (const auto& e : rules.errors) std::cerr << e.format() << "\n";
+        return 1;
+    }
+    App app(config_path, result.config, std::move(rules));
     return app.run();
 }
 

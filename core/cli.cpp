@@ -6,6 +6,7 @@
 #include "core/app.hpp"
 #include "core/config_loader.hpp"
 #include "core/version.hpp"
+#include "rules/engine/rule_build.hpp"
 
 namespace shunt {
 
@@ -108,14 +109,19 @@ int run_cli(int argc, char** argv) {
             return 0;
         case CommandLine::Command::check: {
             auto result = load_config(cl.config_path);
-            for (const auto& e : result.errors) std::cerr << e.format() << "\n";
-            if (!result.errors.empty()) {
-                std::cerr << result.errors.size()
-                          << (result.errors.size() == 1 ? " error" : " errors") << " in "
+            rules::RuleBuildResult rules;
+            // The files the config refers to are checked once the config itself reads.
+            if (result.errors.empty()) rules = rules::build_rules(*result.config);
+            auto errors = std::move(result.errors);
+            errors.insert(errors.end(), rules.errors.begin(), rules.errors.end());
+            for (const auto& e : errors) std::cerr << e.format() << "\n";
+            if (!errors.empty()) {
+                std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << " in "
                           << cl.config_path << "\n";
                 return 1;
             }
-            std::cout << cl.config_path << ": ok\n";
+            std::cout << cl.config_path << ": ok (" << result.config->rules.size() << " rules, "
+                      << rules.rule_set_entries << " rule-set entries)\n";
             return 0;
         }
         case CommandLine::Command::run:

@@ -13,6 +13,9 @@
 #include "core/domain_pattern.hpp"
 #include "core/ip_address.hpp"
 #include "core/upstream_spec.hpp"
+#include "rules/engine/mode.hpp"
+#include "rules/parse/rule_set_file.hpp"
+#include "rules/parse/rule_spec.hpp"
 
 namespace shunt {
 
@@ -58,10 +61,67 @@ struct DnsConfig {
     std::size_t max_inflight_queries = 4096;
 };
 
+// Where a key was written, so errors found after loading (an unreadable rule-set file, a
+// bad GeoIP database) still point at the line to fix.
+struct ConfigPosition {
+    int line = 0;
+    int column = 0;
+};
+
+// [rule_sets.NAME]: a Clash rule-set file. Read when the rules are built, not kept here:
+// a million-entry set should not live twice in memory.
+struct RuleSetConfig {
+    std::string name;
+    std::string path;  // absolute (relative paths are resolved against the config file)
+    rules::RuleSetBehavior behavior = rules::RuleSetBehavior::domain;
+    ConfigPosition position;  // of `path`
+};
+
+// [geoip]: the MaxMind country database GEOIP rules consult (GEOIP,LAN needs none).
+struct GeoipConfig {
+    std::string database;  // "" when not configured
+    ConfigPosition position;
+};
+
+// An interface address with its prefix length ("198.18.0.1/15"): unlike Prefix, the
+// host bits are the point.
+struct TunAddress {
+    IpAddress address;
+    int prefix_length = 0;
+};
+
+// [tun]: the TUN device, its routes, and the netstack behind it (docs/routing.md,
+// docs/netstack.md).
+struct TunConfig {
+    bool enable = false;
+    std::string name = "shunt0";
+    int mtu = 9000;
+    // The device's own addresses: inside the fake-IP ranges (the pool never hands out
+    // the first address of its range, which is what the defaults use).
+    TunAddress address;                  // default: first address of fake_ip_range
+    std::optional<TunAddress> address6;  // default: first address of fake_ip_range6 if set
+    bool auto_route = false;
+    std::uint32_t routing_mark = 0x162;
+    std::uint32_t table = 2022;
+    std::uint32_t rule_priority = 9000;
+    std::vector<Endpoint> dns_hijack;  // "any:53" is 0.0.0.0:53 and [::]:53
+    std::vector<std::string> lan_interfaces;
+    std::size_t max_tcp_flows = 16384;
+    std::size_t max_udp_sessions = 4096;
+    std::chrono::seconds tcp_idle_timeout{300};
+    std::chrono::seconds udp_idle_timeout{60};
+    std::chrono::milliseconds connect_timeout{10000};
+};
+
 struct Config {
     std::string path;  // the file it was loaded from
     LogConfig log;
     DnsConfig dns;
+    TunConfig tun;
+    rules::Mode mode = rules::Mode::rule;  // top-level `mode`
+    std::vector<rules::RuleSpec> rules;    // validated: every target and rule set exists
+    std::vector<RuleSetConfig> rule_sets;
+    GeoipConfig geoip;
 };
 
 std::string_view to_string(LogLevel level);

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/config_rules_reader.hpp"
+#include "core/config_tun_reader.hpp"
 #include "core/domain_name.hpp"
 
 namespace shunt {
@@ -16,8 +18,7 @@ namespace {
 
 // Sections that belong to later parts of shunt. Accepting and ignoring them would be
 // a silent fallback, so they are rejected with a message that says why.
-constexpr std::string_view kNotYetSupported[] = {"tun",       "proxies", "groups", "rules",
-                                                 "rule_sets", "api",     "geoip"};
+constexpr std::string_view kNotYetSupported[] = {"proxies", "groups", "api"};
 
 class Loader {
   public:
@@ -30,6 +31,12 @@ class Loader {
         ConfigReader top(root, "", path_, errors_);
         if (const auto* log = top.table("log")) read_log(*log, config.log);
         if (const auto* dns = top.table("dns")) read_dns(*dns, config.dns);
+        read_rule_sections(top, base_dir_, config);
+        if (const auto* tun = top.table("tun"))
+            read_tun_section(*tun, top, config);
+        else
+            config.tun.address = {config.dns.fake_ip_range.at(1),
+                                  config.dns.fake_ip_range.length()};
         for (auto section : kNotYetSupported) {
             if (top.node(section))
                 top.error_at_key(section, "not supported by this version of shunt yet");

@@ -1,7 +1,5 @@
 #include "core/config_reader.hpp"
 
-#include <sstream>
-
 namespace shunt {
 
 namespace {
@@ -30,14 +28,6 @@ std::string_view type_name(const toml::node& node) {
 }
 
 }  // namespace
-
-std::string ConfigError::format() const {
-    std::ostringstream out;
-    out << file << ':' << line << ':' << column << ": ";
-    if (!key.empty()) out << key << ": ";
-    out << message;
-    return out.str();
-}
 
 ConfigReader::ConfigReader(const toml::table& table, std::string path, const std::string& file,
                            std::vector<ConfigError>& errors)

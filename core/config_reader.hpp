@@ -13,17 +13,9 @@
 
 #include <toml++/toml.h>
 
+#include "core/config_error.hpp"
+
 namespace shunt {
-
-struct ConfigError {
-    std::string file;
-    int line = 0;
-    int column = 0;
-    std::string key;  // dotted path, e.g. "dns.fake_ip_range" or "dns.upstreams[2]"
-    std::string message;
-
-    std::string format() const;  // "file:line:column: key: message"
-};
 
 class ConfigReader {
   public:

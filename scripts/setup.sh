@@ -10,7 +10,7 @@ fi
 
 packages=(
     # build
-    build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev dpkg-dev
+    build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev dpkg-dev patch
     # libraries (DESIGN.md: Debian packages only)
     libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev libboost-url1.81-dev
     libssl-dev libldns-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
@@ -18,6 +18,8 @@ packages=(
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
     tor-geoipdb publicsuffix libmaxmind-db-writer-perl
+    # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
+    nginx-light socat iperf3 curl dante-server microsocks
 )
 
 missing=()
@@ -50,7 +52,7 @@ fi
 
 # Debian starts some of these daemons on install; the tests start their own copies
 # on their own ports, so the system instances are not needed.
-for svc in unbound dnsmasq dnsdist; do
+for svc in unbound dnsmasq dnsdist nginx danted; do
     if pgrep -x "$svc" >/dev/null 2>&1 && [ -x "/etc/init.d/$svc" ]; then
         "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
     fi

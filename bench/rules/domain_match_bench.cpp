@@ -6,14 +6,13 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <fstream>
 #include <random>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "bench/rules/rules_bench_fixture.hpp"
 #include "rules/match/domain_matcher.hpp"
 #include "rules/match/keyword_matcher.hpp"
 
@@ -26,39 +25,8 @@ using shunt::rules::KeywordMatcher;
 using shunt::rules::KeywordMatcherBuilder;
 
 constexpr std::size_t kQueryCount = 1 << 16;
-constexpr const char* kPublicSuffixList = "/usr/share/publicsuffix/public_suffix_list.dat";
-
-std::string random_label(std::mt19937_64& rng, int min_len, int max_len) {
-    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::uniform_int_distribution<int> len(min_len, max_len), pick(0, 35);
-    std::string s;
-    for (int i = len(rng); i > 0; --i) s += alphabet[pick(rng)];
-    // Letters first so a label never looks numeric.
-    s[0] = static_cast<char>('a' + rng() % 26);
-    return s;
-}
-
-// The list's ASCII rules with "*." and "!" stripped (IDN rules are skipped: names reach the
-// matcher in punycode, and the list spells those rules in UTF-8).
-std::vector<std::string> public_suffixes() {
-    std::ifstream in(kPublicSuffixList);
-    if (!in) throw std::runtime_error(std::string("cannot read ") + kPublicSuffixList);
-    std::unordered_set<std::string> seen;
-    std::vector<std::string> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        auto end = line.find_first_of(" \t\r");
-        if (end != std::string::npos) line.resize(end);
-        if (line.empty() || line.starts_with("//")) continue;
-        if (line.starts_with("!")) line.erase(0, 1);
-        if (line.starts_with("*.")) line.erase(0, 2);
-        if (std::any_of(line.begin(), line.end(), [](char c) { return c & 0x80; })) continue;
-        std::transform(line.begin(), line.end(), line.begin(),
-                       [](char c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; });
-        if (seen.insert(line).second) out.push_back(line);
-    }
-    return out;
-}
+using shunt::bench::public_suffixes;
+using shunt::bench::random_label;
 
 // Names laid out back to back in one buffer and visited in order, as a connection's domain
 // would be: already in cache. Only the matcher's own memory accesses are measured as cold.

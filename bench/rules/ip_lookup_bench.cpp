@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "rules/geo/tor_geoip.hpp"
+#include "bench/rules/rules_bench_fixture.hpp"
 #include "rules/match/ip_prefix_table.hpp"
 
 namespace {
@@ -23,16 +23,8 @@ using shunt::rules::uint128;
 
 constexpr std::size_t kAddressCount = std::size_t{1} << 20;
 
-const shunt::rules::TorGeoipDatabase& geoip() {
-    static const auto database = shunt::rules::read_tor_geoip();
-    return database;
-}
-
 std::vector<Prefix> cn_prefixes(IpAddress::Family family) {
-    std::vector<Prefix> out;
-    for (const auto& prefix : geoip().country("CN"))
-        if (prefix.family() == family) out.push_back(prefix);
-    return out;
+    return shunt::bench::country_prefixes("CN", family);
 }
 
 const std::vector<std::uint32_t>& random_v4_addresses() {
@@ -107,7 +99,7 @@ BENCHMARK(BM_IpV4_CN_IpAddress);
 void BM_IpV4_AllCountries(benchmark::State& state) {
     std::vector<shunt::rules::PrefixValue> entries;
     std::uint32_t country_id = 0;
-    for (const auto& [code, prefixes] : geoip().prefixes_by_country) {
+    for (const auto& [code, prefixes] : shunt::bench::tor_geoip().prefixes_by_country) {
         for (const auto& prefix : prefixes)
             if (prefix.family() == IpAddress::Family::v4) entries.push_back({prefix, country_id});
         ++country_id;

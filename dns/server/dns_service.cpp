@@ -1,5 +1,7 @@
 #include "dns/server/dns_service.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "dns/pool/file_pool_store.hpp"
@@ -93,6 +95,24 @@ void DnsService::reload(std::shared_ptr<const Config> config) {
     // The old policy's resolver is not closed: queries in flight hold it and finish.
     handler_.set_policy(std::move(policy));
     config_ = std::move(config);
+}
+
+void DnsService::lookup_addresses(std::string_view name, Resolver::AddressCallback callback) {
+    const auto policy = handler_.policy();
+    if (!policy) {
+        boost::asio::post(executor_, [callback = std::move(callback)] {
+            callback(boost::asio::error::operation_aborted, {});
+        });
+        return;
+    }
+    // Static hosts answer for connections as they do for queries.
+    if (auto host = policy->hosts.find(std::string(name)); host != policy->hosts.end()) {
+        boost::asio::post(executor_, [callback = std::move(callback), addresses = host->second] {
+            callback({}, addresses);
+        });
+        return;
+    }
+    policy->resolver->lookup_addresses(name, std::move(callback));
 }
 
 void DnsService::stop() {

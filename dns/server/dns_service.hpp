@@ -41,6 +41,10 @@ class DnsService {
     // fake-ip mode, the remembered answers in redir-host mode.
     std::optional<std::string> domain_for(const IpAddress& address);
 
+    // Real addresses of a name through the current policy's resolver (hosts first, then
+    // real upstreams, cached): what the data path dials for a fake-IP connection.
+    void lookup_addresses(std::string_view name, Resolver::AddressCallback callback);
+
     FakeIpPool& pool() { return *pool_; }
     const DnsStats& stats() const { return stats_; }
 

@@ -80,6 +80,10 @@
 #define LWIP_SINGLE_NETIF 1
 #define LWIP_HAVE_LOOPIF 0
 
+/* shunt's patch (accept-any-destination.patch, docs/netstack.md): one TCP listener
+ * takes connections to every address and port the TUN device delivers. */
+#define SHUNT_ACCEPT_ANY_DESTINATION 1
+
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0
 

@@ -78,6 +78,11 @@ DomainMatchKind matcher_kind(DomainPattern::Kind kind) {
     }
 }
 
+bool uses_process(const RuleSpec& rule) {
+    if (rule.type == RuleType::process_name || rule.type == RuleType::process_path) return true;
+    return std::any_of(rule.children.begin(), rule.children.end(), uses_process);
+}
+
 }  // namespace
 
 CompiledRules CompiledRules::compile(const std::vector<RuleSpec>& rules,
@@ -85,13 +90,13 @@ CompiledRules CompiledRules::compile(const std::vector<RuleSpec>& rules,
     if (rules.size() >= IpPrefixTable::kNoMatch) throw std::invalid_argument("too many rules");
     CompiledRules out;
     out.countries_ = options.countries;
+    out.keep_alive_ = options.keep_alive;
     DomainMatcherBuilder domains;
     KeywordMatcherBuilder keywords;
-    std::map<PrefixKey, std::uint32_t> prefixes;
+    std::vector<std::pair<PrefixKey, std::uint32_t>> prefixes;
 
     auto add_prefix = [&](const Prefix& prefix, std::uint32_t index) {
-        auto [it, inserted] = prefixes.emplace(key_of(prefix), index);
-        if (!inserted) it->second = std::min(it->second, index);
+        prefixes.emplace_back(key_of(prefix), index);
     };
     auto mark_resolving = [&](std::uint32_t index) {
         out.first_resolving_rule_ = std::min(out.first_resolving_rule_, index);
@@ -129,6 +134,7 @@ CompiledRules CompiledRules::compile(const std::vector<RuleSpec>& rules,
         const RuleSpec& rule = rules[i];
         const auto index = static_cast<std::uint32_t>(i);
         out.rules_.push_back({rule.type, rule.target, rule.payload});
+        out.wants_process_ = out.wants_process_ || uses_process(rule);
         if (add_to_matchers(rule, index, true)) continue;
         if (rule.type != RuleType::rule_set) {
             out.sequential_.push_back({index, RuleCondition::from_spec(rule, options.countries)});
@@ -152,6 +158,7 @@ CompiledRules CompiledRules::compile(const std::vector<RuleSpec>& rules,
         for (const Prefix& prefix : set->cidrs) add_prefix(prefix, index);
         if (!set->cidrs.empty() && !rule.no_resolve) mark_resolving(index);
         for (const RuleSpec& entry : set->rules) {
+            out.wants_process_ = out.wants_process_ || uses_process(entry);
             if (add_to_matchers(entry, index, !rule.no_resolve)) continue;
             leftovers.push_back(RuleCondition::from_spec(entry, options.countries));
         }
@@ -163,26 +170,53 @@ CompiledRules CompiledRules::compile(const std::vector<RuleSpec>& rules,
     }
     out.domains_ = domains.build();
     out.keywords_ = keywords.build();
-    const auto values = first_match_values(prefixes);
-    out.addresses_ = IpPrefixTable(values);
+    // Lowest index per distinct prefix, over all rules and over the rules a resolved
+    // connection still reaches (index >= first_resolving_rule_).
+    std::map<PrefixKey, std::uint32_t> lowest;
+    std::map<PrefixKey, std::uint32_t> lowest_after;
+    for (const auto& [key, index] : prefixes) {
+        auto [it, inserted] = lowest.emplace(key, index);
+        if (!inserted) it->second = std::min(it->second, index);
+        if (index < out.first_resolving_rule_) continue;
+        auto [after, added] = lowest_after.emplace(key, index);
+        if (!added) after->second = std::min(after->second, index);
+    }
+    out.addresses_ = IpPrefixTable(first_match_values(lowest));
+    // Usually every IP rule comes at or after the first resolving one: one table serves both.
+    if (lowest_after.size() != lowest.size() || lowest_after != lowest) {
+        out.addresses_after_resolution_ = IpPrefixTable(first_match_values(lowest_after));
+        out.separate_after_table_ = true;
+    }
     return out;
 }
 
-Decision CompiledRules::decision_for(std::uint32_t index, bool needs_resolution) const {
+Decision CompiledRules::decision_for(std::uint32_t index, bool needs_resolution,
+                                     std::uint32_t name_rule) const {
     const RuleInfo& rule = rules_[index];
-    return {index, rule.target, rule.type, rule.payload, needs_resolution};
+    return {index, rule.target, rule.type, rule.payload, needs_resolution, name_rule};
+}
+
+std::uint32_t CompiledRules::name_match(std::string_view domain) const {
+    std::uint32_t best = kNone;
+    if (domain.empty()) return best;
+    if (auto v = domains_.match(domain)) best = std::min(best, *v);
+    if (auto v = keywords_.match(domain)) best = std::min(best, *v);
+    return best;
 }
 
 Decision CompiledRules::evaluate(const ConnectionMetadata& metadata) const {
+    if (metadata.resolved && !metadata.destination) {
+        // A continuation without the first decision: recompute the name matches.
+        Decision first;
+        first.name_rule = name_match(metadata.domain);
+        return resume(metadata, first);
+    }
     EvaluationScratch scratch;
     scratch.address = metadata.rule_address();
     scratch.countries = countries_;
 
-    std::uint32_t best = first_match_rule_;
-    if (!metadata.domain.empty()) {
-        if (auto v = domains_.match(metadata.domain)) best = std::min(best, *v);
-        if (auto v = keywords_.match(metadata.domain)) best = std::min(best, *v);
-    }
+    const std::uint32_t name_rule = name_match(metadata.domain);
+    std::uint32_t best = std::min(first_match_rule_, name_rule);
     if (scratch.address != nullptr) {
         const std::uint32_t v = addresses_.lookup_or_sentinel(*scratch.address);
         if (v != IpPrefixTable::kNoMatch) best = std::min(best, v);
@@ -192,12 +226,37 @@ Decision CompiledRules::evaluate(const ConnectionMetadata& metadata) const {
     const std::uint32_t limit = may_resolve ? std::min(best, first_resolving_rule_) : best;
     for (const SequentialRule& rule : sequential_) {
         if (rule.index >= limit) break;
-        if (rule.condition.matches(metadata, scratch)) return decision_for(rule.index, false);
+        if (rule.condition.matches(metadata, scratch))
+            return decision_for(rule.index, false, name_rule);
     }
     if (may_resolve && first_resolving_rule_ < best)
-        return decision_for(first_resolving_rule_, true);
-    if (best != kNone) return decision_for(best, false);
-    return {Decision::npos, "DIRECT", RuleType::match, {}, false};
+        return decision_for(first_resolving_rule_, true, name_rule);
+    if (best != kNone) return decision_for(best, false, name_rule);
+    return {Decision::npos, "DIRECT", RuleType::match, {}, false, name_rule};
+}
+
+Decision CompiledRules::resume(const ConnectionMetadata& metadata, const Decision& first) const {
+    if (!metadata.resolved) return evaluate(metadata);
+    EvaluationScratch scratch;
+    scratch.address = &*metadata.resolved;
+    scratch.countries = countries_;
+    // The first pass stopped at first_resolving_rule_ with every earlier rule decided
+    // without an address, as a rule-by-rule scan that resolves on reaching an IP rule
+    // would (Clash): those rules are not looked at again, even the no-resolve IP rules,
+    // and no name match below that point exists (the first pass would have returned it).
+    const std::uint32_t start = first_resolving_rule_;
+    std::uint32_t best = std::min(first_match_rule_, first.name_rule);
+    const IpPrefixTable& table = separate_after_table_ ? addresses_after_resolution_ : addresses_;
+    const std::uint32_t v = table.lookup_or_sentinel(*scratch.address);
+    if (v != IpPrefixTable::kNoMatch) best = std::min(best, v);
+    for (const SequentialRule& rule : sequential_) {
+        if (rule.index >= best) break;
+        if (rule.index < start) continue;
+        if (rule.condition.matches(metadata, scratch))
+            return decision_for(rule.index, false, first.name_rule);
+    }
+    if (best != kNone) return decision_for(best, false, first.name_rule);
+    return {Decision::npos, "DIRECT", RuleType::match, {}, false, first.name_rule};
 }
 
 }  // namespace shunt::rules

@@ -14,14 +14,18 @@
 // no table per rule.
 // Resolution: a connection with a domain but no address, reaching (before any match) an
 // IP rule without no-resolve, gets needs_resolution = true and that rule's index; the
-// caller resolves once, sets ConnectionMetadata::resolved and evaluates again.
+// caller resolves once, sets ConnectionMetadata::resolved and calls resume(), which goes
+// on from that rule as Clash's rule-by-rule scan does (earlier rules, no-resolve IP rules
+// included, never see the resolved address).
 // Immutable after compile(): evaluate() may run on many threads; it does not allocate
-// (except inside std::regex_search for DOMAIN-REGEX rules).
+// (except inside boost::regex_search for a DOMAIN-REGEX rule whose literal prefilter
+// passes).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +51,10 @@ struct Decision {
     // The rule at rule_index needs the destination address: resolve the domain and call
     // evaluate() again with `resolved` set. target is that rule's, not a decision.
     bool needs_resolution = false;
+    // For resume(): the lowest rule the domain matchers matched (kNoRule if none), so the
+    // second pass does not look the name up again.
+    static constexpr std::uint32_t kNoRule = UINT32_MAX;
+    std::uint32_t name_rule = kNoRule;
 };
 
 // Parsed rule-set files by the name RULE-SET rules use.
@@ -57,6 +65,10 @@ struct CompileOptions {
     const CountryLookup* countries = nullptr;
     // Needed when the list has RULE-SET rules; read during compile() only.
     const RuleSetLibrary* rule_sets = nullptr;
+    // Kept alive by the CompiledRules (typically the database behind `countries`), so a
+    // rule list swapped out on reload takes its database with it when the last
+    // connection deciding with it is done.
+    std::shared_ptr<const void> keep_alive = nullptr;
 };
 
 class CompiledRules {
@@ -68,11 +80,20 @@ class CompiledRules {
     static CompiledRules compile(const std::vector<RuleSpec>& rules,
                                  const CompileOptions& options = {});
 
+    // The first pass. With `resolved` set (and no `destination`) it is a continuation
+    // and behaves as resume() does, recomputing the name matches.
     Decision evaluate(const ConnectionMetadata& metadata) const;
+    // The second pass, after `first` asked for resolution and the caller set
+    // metadata.resolved: goes on from the rule that asked, as Clash does: rules before it
+    // were decided without an address and are not reconsidered.
+    Decision resume(const ConnectionMetadata& metadata, const Decision& first) const;
 
     std::size_t rule_count() const { return rules_.size(); }
     // Rules checked one by one (the rest are answered by the shared matchers).
     std::size_t sequential_count() const { return sequential_.size(); }
+    // Some rule looks at PROCESS-NAME/PROCESS-PATH: only then is it worth asking the
+    // kernel which process owns a connection's socket.
+    bool wants_process() const { return wants_process_; }
 
   private:
     static constexpr std::uint32_t kNone = UINT32_MAX;
@@ -87,16 +108,24 @@ class CompiledRules {
         RuleCondition condition;
     };
 
-    Decision decision_for(std::uint32_t index, bool needs_resolution) const;
+    Decision decision_for(std::uint32_t index, bool needs_resolution,
+                          std::uint32_t name_rule) const;
+    std::uint32_t name_match(std::string_view domain) const;
 
     std::vector<RuleInfo> rules_;
     DomainMatcher domains_;
     KeywordMatcher keywords_;
     IpPrefixTable addresses_;
+    // IP rules from first_resolving_rule_ on, for resume(); only built when some IP rule
+    // (a no-resolve one) comes before it, else addresses_ serves.
+    IpPrefixTable addresses_after_resolution_;
+    bool separate_after_table_ = false;
     std::vector<SequentialRule> sequential_;  // ascending index
     std::uint32_t first_match_rule_ = kNone;  // lowest MATCH
     std::uint32_t first_resolving_rule_ = kNone;
     const CountryLookup* countries_ = nullptr;
+    std::shared_ptr<const void> keep_alive_;
+    bool wants_process_ = false;
 };
 
 }  // namespace shunt::rules

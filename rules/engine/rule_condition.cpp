@@ -30,10 +30,13 @@ RuleCondition RuleCondition::from_spec(const RuleSpec& spec, const CountryLookup
         case RuleType::process_path:
             c.text_ = spec.payload;
             break;
-        case RuleType::domain_regex:
-            // The parser already rejected invalid expressions.
-            c.regex_.emplace(spec.payload, std::regex::ECMAScript | std::regex::optimize);
+        case RuleType::domain_regex: {
+            // The parser validated the pattern with this same engine.
+            std::string error;
+            c.regex_ = DomainRegex::compile(spec.payload, &error);
+            if (!c.regex_) throw std::invalid_argument("invalid regex: " + error);
             break;
+        }
         case RuleType::ip_cidr:
         case RuleType::ip_cidr6:
         case RuleType::src_ip_cidr:
@@ -42,12 +45,17 @@ RuleCondition RuleCondition::from_spec(const RuleSpec& spec, const CountryLookup
             c.wants_address_ = spec.type != RuleType::src_ip_cidr && !spec.no_resolve;
             break;
         case RuleType::geoip: {
+            c.wants_address_ = !spec.no_resolve;
+            // GEOIP,LAN is a fixed set of ranges, not a country: no database needed.
+            if (spec.payload == "LAN") {
+                c.country_ = kLanCountry;
+                break;
+            }
             if (countries == nullptr)
                 throw std::invalid_argument("GEOIP rule but no country database configured");
             auto code = CountryCode::parse(spec.payload);
             if (!code) throw std::invalid_argument("GEOIP: bad country code " + spec.payload);
             c.country_ = code->packed();
-            c.wants_address_ = !spec.no_resolve;
             break;
         }
         case RuleType::dst_port:
@@ -108,15 +116,16 @@ bool RuleCondition::matches(const ConnectionMetadata& m, EvaluationScratch& scra
         case RuleType::domain_keyword:
             return !m.domain.empty() && m.domain.find(text_) != std::string_view::npos;
         case RuleType::domain_regex:
-            // std::regex_search may allocate; regex rules are rare and written on purpose.
-            return !m.domain.empty() &&
-                   std::regex_search(m.domain.begin(), m.domain.end(), *regex_);
+            // The literal prefilter turns most domains away before the regex engine runs.
+            return !m.domain.empty() && regex_->matches(m.domain);
         case RuleType::ip_cidr:
         case RuleType::ip_cidr6:
             return scratch.address != nullptr && prefix_.contains(*scratch.address);
         case RuleType::src_ip_cidr:
             return m.source && prefix_.contains(*m.source);
         case RuleType::geoip: {
+            if (country_ == kLanCountry)
+                return scratch.address != nullptr && is_lan(*scratch.address);
             const auto& country = scratch.country_of_address();
             return country && country->packed() == country_;
         }

@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -16,6 +15,7 @@
 #include "core/ip_address.hpp"
 #include "rules/engine/connection_metadata.hpp"
 #include "rules/engine/country_lookup.hpp"
+#include "rules/match/domain_regex.hpp"
 #include "rules/parse/rule_spec.hpp"
 
 namespace shunt::rules {
@@ -69,8 +69,10 @@ class RuleCondition {
     Prefix prefix_;
     PortList ports_;
     Network network_ = Network::tcp;
-    std::uint16_t country_ = 0;  // CountryCode::packed()
-    std::optional<std::regex> regex_;
+    // No two-letter code packs to zero: it stands for GEOIP,LAN.
+    static constexpr std::uint16_t kLanCountry = 0;
+    std::uint16_t country_ = 0;  // CountryCode::packed(), or kLanCountry
+    std::optional<DomainRegex> regex_;
     DomainPattern pattern_;
     std::vector<RuleCondition> children_;
 };

@@ -16,6 +16,29 @@ std::string_view to_string(Mode mode) {
     return "?";
 }
 
+std::optional<Mode> mode_from_name(std::string_view name) {
+    for (Mode mode : {Mode::rule, Mode::global, Mode::direct})
+        if (name == to_string(mode)) return mode;
+    return std::nullopt;
+}
+
+std::string describe(const Verdict& verdict) {
+    const Decision& d = verdict.decision;
+    std::string out;
+    if (verdict.mode != Mode::rule) {
+        out = "mode " + std::string(to_string(verdict.mode));
+    } else if (d.rule_index == Decision::npos) {
+        out = "no rule matched";
+    } else {
+        out = std::string(rule_type_name(d.type));
+        if (!d.payload.empty()) out += "," + std::string(d.payload);
+    }
+    out += " -> " + std::string(d.target);
+    if (verdict.mode == Mode::rule && d.rule_index != Decision::npos)
+        out += " (rule " + std::to_string(d.rule_index + 1) + ")";
+    return out;
+}
+
 RuleEngine::RuleEngine(std::shared_ptr<const CompiledRules> rules, Mode mode) : mode_(mode) {
     if (!rules)
         throw std::invalid_argument("RuleEngine needs a rule list (an empty one means DIRECT)");
@@ -42,6 +65,13 @@ Verdict RuleEngine::decide(const ConnectionMetadata& metadata) const {
     }
     verdict.rules = rules_.load(std::memory_order_acquire);
     verdict.decision = verdict.rules->evaluate(metadata);
+    return verdict;
+}
+
+Verdict RuleEngine::resume(const ConnectionMetadata& metadata, const Verdict& first) const {
+    if (!first.rules || !first.decision.needs_resolution) return first;
+    Verdict verdict = first;
+    verdict.decision = first.rules->resume(metadata, first.decision);
     return verdict;
 }
 

@@ -15,16 +15,9 @@
 #include <string_view>
 
 #include "rules/engine/compiled_rules.hpp"
+#include "rules/engine/mode.hpp"
 
 namespace shunt::rules {
-
-enum class Mode : std::uint8_t {
-    rule,    // first matching rule
-    global,  // everything to the GLOBAL selector's choice
-    direct,  // everything DIRECT
-};
-
-std::string_view to_string(Mode mode);
 
 struct Verdict {
     Decision decision;
@@ -33,6 +26,11 @@ struct Verdict {
     Mode mode = Mode::rule;
 };
 
+// For logs and the REST API: which rule sent the connection where, e.g.
+// "DOMAIN-SUFFIX,example.com -> REJECT (rule 3)", "no rule matched -> DIRECT",
+// "mode global -> GLOBAL".
+std::string describe(const Verdict& verdict);
+
 class RuleEngine {
   public:
     explicit RuleEngine(std::shared_ptr<const CompiledRules> rules, Mode mode = Mode::rule);
@@ -40,6 +38,9 @@ class RuleEngine {
     // In rule mode, the first matching rule (or needs_resolution, see CompiledRules).
     // In global mode the target is "GLOBAL", in direct mode "DIRECT"; rule_index is npos.
     Verdict decide(const ConnectionMetadata& metadata) const;
+    // After `first` asked for resolution: the second pass on the same rule list as the
+    // first (a reload in between does not mix two lists), with metadata.resolved set.
+    Verdict resume(const ConnectionMetadata& metadata, const Verdict& first) const;
 
     void set_mode(Mode mode) { mode_.store(mode, std::memory_order_release); }
     Mode mode() const { return mode_.load(std::memory_order_acquire); }

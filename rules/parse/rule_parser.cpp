@@ -1,8 +1,8 @@
 #include "rules/parse/rule_parser.hpp"
 
-#include <regex>
 #include <vector>
 
+#include "rules/match/domain_regex.hpp"
 #include "rules/parse/rule_values.hpp"
 
 namespace shunt::rules {
@@ -290,14 +290,14 @@ bool RuleParser::parse_value(RuleSpec& spec, const Field& value) {
             // Names are matched in lower case, so an upper-case keyword could never match.
             spec.payload = to_lower(value.text);
             return true;
-        case RuleType::domain_regex:
-            try {
-                std::regex compiled(value.text.begin(), value.text.end(), std::regex::ECMAScript);
-            } catch (const std::regex_error& e) {
-                return fail(value.offset, std::string("invalid regex: ") + e.what());
-            }
+        case RuleType::domain_regex: {
+            // Validated by the engine that will match it (DomainRegex, boost Perl syntax).
+            std::string error;
+            if (!DomainRegex::compile(value.text, &error))
+                return fail(value.offset, "invalid regex: " + error);
             spec.payload = std::string(value.text);
             return true;
+        }
         case RuleType::ip_cidr:
         case RuleType::ip_cidr6:
         case RuleType::src_ip_cidr:

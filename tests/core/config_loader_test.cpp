@@ -33,6 +33,47 @@ TEST(ConfigLoader, DefaultsNeedOnlyUpstreams) {
     EXPECT_EQ(dns.upstreams.at(0).port, 5353);
 }
 
+TEST(ConfigLoader, ReadsTunWithDefaultsFromTheFakeIpRanges) {
+    auto r = parse_config(R"([dns]
+upstreams = ["udp://127.0.0.1"]
+fake_ip_range = "10.8.0.0/16"
+fake_ip_range6 = "fd00:18::/64"
+[tun]
+enable = true
+name = "tun-x"
+mtu = 1500
+auto_route = true
+routing_mark = 7
+dns_hijack = ["any:53", "10.8.0.1:5353"]
+lan_interfaces = ["br-lan"]
+max_tcp_flows = 100
+tcp_idle_timeout_s = 30
+)",
+                          "/etc/shunt/c.toml");
+    ASSERT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
+    const TunConfig& tun = r.config->tun;
+    EXPECT_TRUE(tun.enable);
+    EXPECT_EQ(tun.name, "tun-x");
+    EXPECT_EQ(tun.mtu, 1500);
+    EXPECT_EQ(tun.address.address.to_string(), "10.8.0.1");
+    EXPECT_EQ(tun.address.prefix_length, 16);
+    ASSERT_TRUE(tun.address6);
+    EXPECT_EQ(tun.address6->address.to_string(), "fd00:18::1");
+    EXPECT_TRUE(tun.auto_route);
+    EXPECT_EQ(tun.routing_mark, 7u);
+    ASSERT_EQ(tun.dns_hijack.size(), 3u);
+    EXPECT_EQ(tun.dns_hijack[1].to_string(), "[::]:53");
+    EXPECT_EQ(tun.lan_interfaces.at(0), "br-lan");
+    EXPECT_EQ(tun.max_tcp_flows, 100u);
+    EXPECT_EQ(tun.tcp_idle_timeout.count(), 30);
+
+    auto defaults = parse_config("[dns]\nupstreams = [\"udp://127.0.0.1\"]\n", "c.toml");
+    ASSERT_TRUE(defaults.config);
+    EXPECT_FALSE(defaults.config->tun.enable);
+    EXPECT_EQ(defaults.config->tun.address.address.to_string(), "198.18.0.1");
+    EXPECT_EQ(defaults.config->tun.mtu, 9000);
+}
+
 TEST(ConfigLoader, FullExampleAndQuickstartAreValid) {
     for (const char* name : {"full.toml", "quickstart.toml"}) {
         auto r = load_config(std::string(SHUNT_SOURCE_DIR) + "/examples/" + name);
@@ -133,8 +174,20 @@ INSTANTIATE_TEST_SUITE_P(
             "[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[dns.split]\ndomestic = [\"udp://1.1.1.1\"]\n",
             "dns.split.foreign: required"},
         BadConfig{"[dns]\n", "dns.upstreams: at least one upstream is needed"},
-        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\nenable = true\n",
-                  "c.toml:3:1: tun: not supported by this version"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[api]\nlisten = \"127.0.0.1:9090\"\n",
+                  "c.toml:3:1: api: not supported by this version"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\nmtu = 100\n",
+                  "c.toml:4:7: tun.mtu: must be between 1280 and 65535"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\naddress = \"10.0.0.1/8\"\n",
+                  "c.toml:4:11: tun.address: must be inside dns.fake_ip_range"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\naddress = \"198.18.0.1\"\n",
+                  "tun.address: expected an IPv4 address with prefix length"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\nname = \"a-very-long-name-0\"\n",
+                  "tun.name: an interface name of 1 to 15 characters"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\ndns_hijack = [\"any:x\"]\n",
+                  "c.toml:4:15: tun.dns_hijack[0]: expected ADDRESS:PORT or any:PORT"},
+        BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\n[tun]\nauto_rout = true\n",
+                  "c.toml:4:1: tun.auto_rout: unknown key"},
         BadConfig{"[dns]\nupstreams = [\"udp://1.1.1.1\"]\nfake_ip_ttl = -1\n",
                   "dns.fake_ip_ttl: must be between 0 and 86400"},
         BadConfig{"[dns\nupstreams = 1\n", "c.toml:1:"},

@@ -25,15 +25,26 @@ class UnboundServer {
         std::optional<TestCertificate> tls;
     };
 
+    // Where unbound listens. The default is 127.0.0.1 on a free port in the test's own
+    // namespace. Inside a namespace the test created (`netns`), every client is
+    // allowed: nothing outside that namespace can reach it anyway.
+    struct Listen {
+        std::string netns;
+        std::vector<std::string> addresses = {"127.0.0.1"};  // v4 and/or v6
+        int port = 0;                                        // 0: a free port
+    };
+
     // Starts unbound and waits until it accepts connections; throws
     // std::runtime_error with unbound's log when it does not come up.
     explicit UnboundServer(Options options);
+    UnboundServer(Options options, Listen listen);
     ~UnboundServer();
     UnboundServer(const UnboundServer&) = delete;
     UnboundServer& operator=(const UnboundServer&) = delete;
 
     int port() const { return port_; }          // UDP and TCP
     int tls_port() const { return tls_port_; }  // 0 without Options::tls
+    pid_t pid() const { return process_->pid(); }
     std::string log() const;
 
   private:

@@ -4,10 +4,10 @@
 
 #include <map>
 #include <random>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "rules/match/domain_regex.hpp"
 
 #include <gtest/gtest.h>
 
@@ -67,7 +67,7 @@ bool reference_matches(const RuleSpec& r, const ConnectionMetadata& m, const Cou
         case RuleType::domain_keyword:
             return !d.empty() && d.find(r.payload) != std::string::npos;
         case RuleType::domain_regex:
-            return !d.empty() && std::regex_search(d, std::regex(r.payload));
+            return !d.empty() && DomainRegex::compile(r.payload)->matches_without_prefilter(d);
         case RuleType::ip_cidr:
         case RuleType::ip_cidr6:
             return ip && r.prefix()->contains(*ip);
@@ -111,10 +111,12 @@ struct RefResult {
     bool needs_resolution;
 };
 
+// `start`: where a scan that stopped to resolve goes on (Clash resolves on reaching the
+// IP rule and continues from it; earlier rules never see the address).
 RefResult reference_evaluate(const std::vector<RuleSpec>& rules, const ConnectionMetadata& m,
-                             const CountryLookup* geo) {
+                             const CountryLookup* geo, std::size_t start = 0) {
     const bool no_address = !m.resolved && !m.destination;
-    for (std::size_t i = 0; i < rules.size(); ++i) {
+    for (std::size_t i = start; i < rules.size(); ++i) {
         if (no_address && !m.domain.empty() && wants_address(rules[i])) return {i, true};
         if (reference_matches(rules[i], m, geo)) return {i, false};
     }
@@ -230,11 +232,13 @@ TEST(CompiledRules, EqualsSequentialReferenceOnRandomLists) {
             ASSERT_EQ(got.needs_resolution, expected.needs_resolution);
             if (got.needs_resolution) {
                 ++resolutions;
+                const Decision first = got;
                 m.resolved = IpAddress::parse(pick(rng, kAddresses));
-                expected = reference_evaluate(rules, m, &geo);
-                got = compiled.evaluate(m);
+                expected = reference_evaluate(rules, m, &geo, first.rule_index);
+                got = compiled.resume(m, first);
                 ASSERT_FALSE(got.needs_resolution);
                 ASSERT_EQ(got.rule_index, expected.index);
+                ASSERT_EQ(compiled.evaluate(m).rule_index, expected.index);
             }
             if (got.rule_index != Decision::npos) {
                 ++matches;
@@ -327,6 +331,23 @@ TEST(CompiledRules, OverlappingCidrsFollowListOrderNotPrefixLength) {
     EXPECT_EQ(v6.evaluate(by_address("10.0.0.1")).target, "DIRECT");
 }
 
+// A no-resolve prefix containing a later rule's prefix: the chain minimum of the full
+// table would say "early"; after resolution only rules from the resolving one count.
+TEST(CompiledRules, ResumeIgnoresEarlierPrefixesContainingLaterOnes) {
+    const auto rules = CompiledRules::compile(
+        parse_all({"IP-CIDR,10.0.0.0/8,early,no-resolve", "IP-CIDR,1.0.0.0/8,resolving",
+                   "IP-CIDR,10.1.0.0/16,late", "MATCH,final"}));
+    auto m = by_domain("example.com");
+    const Decision first = rules.evaluate(m);
+    ASSERT_TRUE(first.needs_resolution);
+    m.resolved = IpAddress::parse("10.1.2.3");
+    EXPECT_EQ(rules.resume(m, first).target, "late");
+    m.resolved = IpAddress::parse("10.9.9.9");
+    EXPECT_EQ(rules.resume(m, first).target, "final");
+    // A connection that had its address from the start sees every rule.
+    EXPECT_EQ(rules.evaluate(by_address("10.1.2.3")).target, "early");
+}
+
 TEST(CompiledRules, ResolutionFlow) {
     const auto rules = CompiledRules::compile(
         parse_all({"DOMAIN,direct.com,DIRECT", "IP-CIDR,10.0.0.0/8,lan,no-resolve",
@@ -340,12 +361,16 @@ TEST(CompiledRules, ResolutionFlow) {
     auto d = rules.evaluate(m);
     EXPECT_TRUE(d.needs_resolution);
     EXPECT_EQ(d.rule_index, 3u);
+    const Decision first = d;
     m.resolved = IpAddress::parse("1.2.3.4");
-    d = rules.evaluate(m);
+    d = rules.resume(m, first);
     EXPECT_FALSE(d.needs_resolution);
     EXPECT_EQ(d.target, "apnic");
-    m.resolved = IpAddress::parse("10.0.0.1");  // resolved addresses meet no-resolve rules too
-    EXPECT_EQ(rules.evaluate(m).target, "lan");
+    // The scan went past the no-resolve rule without an address, as Clash's does: the
+    // resolved address does not go back to it.
+    m.resolved = IpAddress::parse("10.0.0.1");
+    EXPECT_EQ(rules.resume(m, first).target, "final");
+    EXPECT_EQ(rules.evaluate(m).target, "final");
     m.resolved = IpAddress::parse("9.9.9.9");
     EXPECT_EQ(rules.evaluate(m).target, "final");
     // No domain and no address: nothing to resolve, IP rules just miss.

@@ -1,0 +1,158 @@
+#include "netstack/lwip/lwip_stack.hpp"
+
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+extern "C" {
+#include <lwip/init.h>
+#include <lwip/ip.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/tcp.h>
+#include <lwip/timeouts.h>
+}
+
+namespace shunt::netstack {
+
+namespace {
+
+LwipStack* g_stack = nullptr;  // lwIP is global state: one stack per process
+bool g_lwip_initialised = false;
+
+// Any port works with the patched listener; this one is never seen on the wire.
+constexpr u16_t kListenerPort = 1;
+constexpr auto kTimerInterval = std::chrono::milliseconds(TCP_TMR_INTERVAL);
+
+}  // namespace
+
+struct LwipStack::Glue {
+    static err_t output_v4(netif* nif, pbuf* p, const ip4_addr_t*) {
+        static_cast<LwipStack*>(nif->state)->write_out(p);
+        return ERR_OK;
+    }
+    static err_t output_v6(netif* nif, pbuf* p, const ip6_addr_t*) {
+        static_cast<LwipStack*>(nif->state)->write_out(p);
+        return ERR_OK;
+    }
+    static err_t init(netif* nif) {
+        nif->name[0] = 's';
+        nif->name[1] = 'h';
+        nif->output = output_v4;
+        nif->output_ip6 = output_v6;
+        return ERR_OK;
+    }
+    static err_t accept(void* arg, tcp_pcb* pcb, err_t err) {
+        auto* stack = static_cast<LwipStack*>(arg);
+        if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
+        ++stack->stats_.accepted;
+        stack->arm_timers();
+        // The handler owns the pcb now; it may abort it (then it must have returned
+        // ERR_ABRT to us, which it does by calling tcp_abort through reject()).
+        stack->accept_handler_(pcb);
+        return ERR_OK;
+    }
+};
+
+LwipStack::LwipStack(boost::asio::any_io_executor executor, int mtu, PacketWriter writer,
+                     AcceptHandler on_accept)
+    : executor_(std::move(executor)),
+      mtu_(mtu),
+      writer_(std::move(writer)),
+      accept_handler_(std::move(on_accept)),
+      timer_(executor_),
+      out_buffer_(static_cast<std::size_t>(mtu) + 64) {
+    if (g_stack != nullptr) throw std::logic_error("only one LwipStack may exist at a time");
+    if (!g_lwip_initialised) {
+        lwip_init();
+        g_lwip_initialised = true;
+    }
+    netif_ = new netif{};
+    ip4_addr_t address, netmask, gateway;
+    // lwIP's own view of the interface: any address will do, the patch accepts all
+    // destinations. No broadcast flag, so no destination is mistaken for a broadcast.
+    IP4_ADDR(&address, 198, 18, 0, 1);
+    IP4_ADDR(&netmask, 255, 255, 255, 255);
+    IP4_ADDR(&gateway, 0, 0, 0, 0);
+    if (netif_add(netif_, &address, &netmask, &gateway, this, Glue::init, ip_input) == nullptr) {
+        delete netif_;
+        throw std::runtime_error("lwIP: netif_add failed");
+    }
+    netif_->mtu = static_cast<u16_t>(mtu);
+    netif_->mtu6 = static_cast<u16_t>(mtu);
+    netif_create_ip6_linklocal_address(netif_, 0);
+    netif_set_default(netif_);
+    netif_set_link_up(netif_);
+    netif_set_up(netif_);
+
+    tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (pcb == nullptr || tcp_bind(pcb, IP_ANY_TYPE, kListenerPort) != ERR_OK) {
+        if (pcb) tcp_close(pcb);
+        netif_remove(netif_);
+        delete netif_;
+        throw std::runtime_error("lwIP: cannot create the TCP listener");
+    }
+    listener_ = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+    tcp_arg(listener_, this);
+    tcp_accept(listener_, Glue::accept);
+    g_stack = this;
+}
+
+LwipStack::~LwipStack() {
+    timer_.cancel();
+    // Connections still open are aborted (their owners were destroyed first and cleared
+    // their callbacks); what remains are pcbs lwIP keeps for closing or TIME_WAIT.
+    while (tcp_active_pcbs != nullptr) tcp_abort(tcp_active_pcbs);
+    while (tcp_tw_pcbs != nullptr) tcp_abort(tcp_tw_pcbs);
+    if (listener_ != nullptr) tcp_close(listener_);
+    netif_set_down(netif_);
+    netif_remove(netif_);
+    delete netif_;
+    g_stack = nullptr;
+}
+
+void LwipStack::input(std::span<const std::uint8_t> packet) {
+    pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(packet.size()), PBUF_RAM);
+    if (p == nullptr) {
+        ++stats_.input_dropped;
+        return;
+    }
+    pbuf_take(p, packet.data(), static_cast<u16_t>(packet.size()));
+    ++stats_.packets_in;
+    // ip_input frees the pbuf in every case.
+    netif_->input(p, netif_);
+    arm_timers();
+}
+
+void LwipStack::write_out(pbuf* p) {
+    if (p->tot_len > out_buffer_.size()) out_buffer_.resize(p->tot_len);
+    const u16_t length = pbuf_copy_partial(p, out_buffer_.data(), p->tot_len, 0);
+    ++stats_.packets_out;
+    writer_(std::span<const std::uint8_t>(out_buffer_.data(), length));
+}
+
+std::size_t LwipStack::pcb_count() {
+    std::size_t count = 0;
+    for (tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next) ++count;
+    for (tcp_pcb* pcb = tcp_tw_pcbs; pcb != nullptr; pcb = pcb->next) ++count;
+    return count;
+}
+
+void LwipStack::arm_timers() {
+    if (timer_armed_) return;
+    if (tcp_active_pcbs == nullptr && tcp_tw_pcbs == nullptr) return;
+    timer_armed_ = true;
+    timer_.expires_after(kTimerInterval);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        timer_armed_ = false;
+        if (!ec) on_timer();
+    });
+}
+
+void LwipStack::on_timer() {
+    sys_check_timeouts();
+    arm_timers();
+}
+
+}  // namespace shunt::netstack

@@ -1,0 +1,78 @@
+// LwipStack: lwIP (NO_SYS=1) as the TCP endpoint of every connection routed into the TUN.
+//
+// Ownership contract at this boundary:
+//  - lwIP is process-global C state: at most one LwipStack exists at a time, and every
+//    call into lwIP happens on the one thread running this stack's executor.
+//  - Packets in: input() copies one IP packet into a pbuf and hands it to lwIP.
+//  - Packets out: lwIP's output callbacks flatten the pbuf chain into one buffer and pass
+//    it to the PacketWriter (the TUN device); the writer must not call back into lwIP.
+//  - New connections: the patched lwIP (netstack/lwip_port/accept-any-destination.patch)
+//    lets one listener accept TCP to every address and port; each accepted pcb goes to
+//    the AcceptHandler, which owns it from then on (and must set its own callbacks).
+//  - Timers: lwIP's TCP timers (retransmission, delayed ACK, TIME_WAIT) run on an asio
+//    timer, but only while some pcb exists: an idle shunt does not wake up 4 times a second.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+struct tcp_pcb;
+struct netif;
+struct pbuf;
+
+namespace shunt::netstack {
+
+class LwipStack {
+  public:
+    using PacketWriter = std::function<void(std::span<const std::uint8_t>)>;
+    using AcceptHandler = std::function<void(tcp_pcb*)>;
+
+    struct Stats {
+        std::uint64_t packets_in = 0;
+        std::uint64_t packets_out = 0;
+        std::uint64_t input_dropped = 0;  // no memory for a pbuf
+        std::uint64_t accepted = 0;
+    };
+
+    // Throws std::logic_error if another LwipStack exists, std::runtime_error if lwIP
+    // cannot create its listener.
+    LwipStack(boost::asio::any_io_executor executor, int mtu, PacketWriter writer,
+              AcceptHandler on_accept);
+    ~LwipStack();
+    LwipStack(const LwipStack&) = delete;
+    LwipStack& operator=(const LwipStack&) = delete;
+
+    // One IP packet (v4 or v6) from the TUN device, for lwIP's TCP.
+    void input(std::span<const std::uint8_t> packet);
+
+    // Pcbs lwIP still tracks (established, closing, TIME_WAIT), for tests and stats.
+    static std::size_t pcb_count();
+    const Stats& stats() const { return stats_; }
+
+  private:
+    struct Glue;  // lwIP's C callbacks (lwip_stack.cpp)
+    friend struct Glue;
+
+    void write_out(pbuf* p);
+    void arm_timers();
+    void on_timer();
+
+    boost::asio::any_io_executor executor_;
+    int mtu_;
+    PacketWriter writer_;
+    AcceptHandler accept_handler_;
+    boost::asio::steady_timer timer_;
+    bool timer_armed_ = false;
+    std::vector<std::uint8_t> out_buffer_;
+    netif* netif_ = nullptr;
+    tcp_pcb* listener_ = nullptr;
+    Stats stats_;
+};
+
+}  // namespace shunt::netstack

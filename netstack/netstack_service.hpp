@@ -1,0 +1,69 @@
+// NetstackService: the data path behind `[tun] enable = true`. It removes what a crashed
+// earlier run left (rules, routes, a stale device), creates the TUN device and its
+// routes, and runs the pump that feeds lwIP (TCP) and the datagram handlers, with the
+// TCP router deciding where each connection goes. stop() undoes all of it; so does the
+// destructor, and the kernel removes the device itself if the process dies.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "core/config.hpp"
+
+namespace shunt::dns {
+class DnsService;
+}
+namespace shunt::rules {
+class RuleEngine;
+}
+
+namespace shunt::netstack {
+
+class TunDevice;
+class RouteSetup;
+class TunPump;
+class LwipStack;
+class TcpFlowRouter;
+
+class NetstackService {
+  public:
+    struct Stats {
+        std::uint64_t tcp_packets = 0;
+        std::uint64_t other_dropped = 0;  // protocols shunt does not carry
+        std::uint64_t malformed = 0;
+    };
+
+    NetstackService(boost::asio::any_io_executor executor, const Config& config,
+                    dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine);
+    ~NetstackService();
+    NetstackService(const NetstackService&) = delete;
+    NetstackService& operator=(const NetstackService&) = delete;
+
+    // Throws std::system_error naming the step that failed; nothing is left behind then.
+    void start();
+    // Idempotent: resets open flows, removes routes and rules, closes the device.
+    void stop();
+
+    std::size_t tcp_flow_count() const;
+    const Stats& stats() const { return stats_; }
+
+  private:
+    void on_packet(std::span<const std::uint8_t> packet);
+
+    boost::asio::any_io_executor executor_;
+    TunConfig config_;
+    std::vector<Prefix> captured_;
+    dns::DnsService& dns_;
+    std::shared_ptr<rules::RuleEngine> engine_;
+    std::unique_ptr<TunDevice> tun_;
+    std::unique_ptr<RouteSetup> routes_;
+    std::unique_ptr<TcpFlowRouter> tcp_router_;
+    std::unique_ptr<LwipStack> stack_;
+    std::unique_ptr<TunPump> pump_;
+    Stats stats_;
+};
+
+}  // namespace shunt::netstack

@@ -1,0 +1,60 @@
+// The TUN device shunt reads packets from: created non-persistent, so the kernel deletes
+// it (and every route through it) when the fd closes, even after kill -9.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/ip_address.hpp"
+
+namespace shunt::netstack {
+
+// An address with its prefix length, host bits kept ("198.18.0.1/15"); core's Prefix
+// clears them, so it cannot carry the interface's own address.
+struct InterfaceAddress {
+    IpAddress address;
+    int prefix_length = 0;
+
+    static std::optional<InterfaceAddress> parse(std::string_view text);
+    std::string to_string() const;
+};
+
+struct TunOptions {
+    std::string name = "shunt0";  // at most 15 characters (IFNAMSIZ - 1)
+    int mtu = 9000;
+    std::optional<InterfaceAddress> ipv4;
+    std::optional<InterfaceAddress> ipv6;
+};
+
+class TunDevice {
+  public:
+    // Opens /dev/net/tun (IFF_TUN | IFF_NO_PI), sets the MTU, adds the addresses and brings
+    // the link up, in the calling thread's network namespace. Addresses are added without
+    // a prefix route (IFA_F_NOPREFIXROUTE): which prefixes go to the TUN is RouteSetup's
+    // decision alone, and a kernel route for the same prefix would collide with it. IPv6
+    // addresses carry IFA_F_NODAD so they are usable at once.
+    // Throws std::system_error naming the step: "TUN shunt0: set MTU 9000: ...".
+    explicit TunDevice(const TunOptions& options);
+    TunDevice(TunDevice&& other) noexcept;
+    TunDevice& operator=(TunDevice&& other) noexcept;
+    TunDevice(const TunDevice&) = delete;
+    TunDevice& operator=(const TunDevice&) = delete;
+    // Closes the fd; the kernel removes the device.
+    ~TunDevice();
+
+    // Non-blocking, close-on-exec. One IP packet per read()/write(), no packet-info header.
+    int fd() const { return fd_; }
+    int ifindex() const { return ifindex_; }
+    const std::string& name() const { return name_; }
+    int mtu() const { return mtu_; }
+
+  private:
+    void close_fd() noexcept;
+
+    int fd_ = -1;
+    int ifindex_ = 0;
+    int mtu_ = 0;
+    std::string name_;
+};
+
+}  // namespace shunt::netstack

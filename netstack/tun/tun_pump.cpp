@@ -1,0 +1,81 @@
+#include "netstack/tun/tun_pump.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+namespace shunt::netstack {
+
+TunPump::TunPump(boost::asio::any_io_executor executor, int fd, int mtu, PacketHandler on_packet)
+    : descriptor_(executor, ::dup(fd)),
+      fd_(fd),
+      on_packet_(std::move(on_packet)),
+      buffer_(static_cast<std::size_t>(mtu) + 128) {}
+
+TunPump::~TunPump() {
+    stop();
+}
+
+void TunPump::start() {
+    if (running_) return;
+    running_ = true;
+    wait_readable();
+}
+
+void TunPump::stop() {
+    running_ = false;
+    boost::system::error_code ignored;
+    descriptor_.cancel(ignored);
+}
+
+void TunPump::wait_readable() {
+    descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                           [this](const boost::system::error_code& ec) {
+                               if (ec || !running_) return;
+                               read_batch();
+                           });
+}
+
+void TunPump::read_batch() {
+    for (int i = 0; i < kBatch && running_; ++i) {
+        const ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                spdlog::warn("tun: read: {}", std::strerror(errno));
+            // Drained: the next packet is a new readiness event.
+            if (running_) wait_readable();
+            return;
+        }
+        ++stats_.packets_read;
+        on_packet_(std::span<const std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n)));
+    }
+    // Batch used up with packets still waiting: let other work run, then go on reading
+    // (waiting for readiness here could miss packets already queued).
+    if (running_)
+        boost::asio::post(descriptor_.get_executor(), [this, alive = std::weak_ptr<char>(alive_)] {
+            if (!alive.expired() && running_) read_batch();
+        });
+}
+
+void TunPump::write(std::span<const std::uint8_t> packet) {
+    for (;;) {
+        const ssize_t n = ::write(fd_, packet.data(), packet.size());
+        if (n >= 0) {
+            ++stats_.packets_written;
+            return;
+        }
+        if (errno == EINTR) continue;
+        ++stats_.write_dropped;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && stats_.write_dropped % 1000 == 1)
+            spdlog::warn("tun: write: {} ({} packets dropped so far)", std::strerror(errno),
+                         stats_.write_dropped);
+        return;
+    }
+}
+
+}  // namespace shunt::netstack

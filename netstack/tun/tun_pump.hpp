@@ -1,0 +1,57 @@
+// TunPump: moves packets between the TUN device and the netstack on the event loop.
+//
+// Reads: on readiness, up to kBatch packets are read with non-blocking read(2) into one
+// buffer and handed, one at a time, to the handler (TCP to lwIP, the rest to UDP/ICMP).
+// The handler must finish with the bytes before it returns; no packet is queued here.
+// Writes: one non-blocking write(2) per packet. A full TUN queue drops the packet and
+// counts it: TCP retransmits, UDP may lose, and nothing grows without bound.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+namespace shunt::netstack {
+
+class TunPump {
+  public:
+    using PacketHandler = std::function<void(std::span<const std::uint8_t>)>;
+
+    struct Stats {
+        std::uint64_t packets_read = 0;
+        std::uint64_t packets_written = 0;
+        std::uint64_t write_dropped = 0;  // the device's queue was full, or an error
+    };
+
+    // Does not own `fd` (the TunDevice does); `mtu` sizes the read buffer.
+    TunPump(boost::asio::any_io_executor executor, int fd, int mtu, PacketHandler on_packet);
+    ~TunPump();
+    TunPump(const TunPump&) = delete;
+    TunPump& operator=(const TunPump&) = delete;
+
+    void start();
+    void stop();
+    void write(std::span<const std::uint8_t> packet);
+    const Stats& stats() const { return stats_; }
+
+  private:
+    static constexpr int kBatch = 64;
+
+    void wait_readable();
+    void read_batch();
+
+    boost::asio::posix::stream_descriptor descriptor_;
+    int fd_;
+    PacketHandler on_packet_;
+    std::vector<std::uint8_t> buffer_;
+    bool running_ = false;
+    Stats stats_;
+    std::shared_ptr<char> alive_ = std::make_shared<char>();  // for posted continuations
+};
+
+}  // namespace shunt::netstack
