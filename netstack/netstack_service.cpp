@@ -2,13 +2,21 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
+#include "dns/server/dns_service.hpp"
+#include "netstack/icmp/icmp_responder.hpp"
 #include "netstack/lwip/lwip_stack.hpp"
+#include "netstack/packet/ip_packet.hpp"
+#include "netstack/packet/udp_datagram.hpp"
 #include "netstack/route/route_setup.hpp"
 #include "netstack/tcp/tcp_flow_router.hpp"
 #include "netstack/tun/tun_device.hpp"
 #include "netstack/tun/tun_pump.hpp"
+#include "netstack/udp/udp_flow_router.hpp"
+#include "netstack/udp/udp_session_table.hpp"
 
 namespace shunt::netstack {
 
@@ -75,6 +83,14 @@ void NetstackService::start() {
     stack_ = std::make_unique<LwipStack>(
         executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { pump_->write(p); },
         [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); });
+    auto write = [this](std::span<const std::uint8_t> p) { pump_->write(p); };
+    udp_router_ = std::make_unique<UdpFlowRouter>(executor_, dns_, engine_, config_.routing_mark);
+    UdpSessionLimits limits;
+    limits.idle_timeout = config_.udp_idle_timeout;
+    limits.max_sessions = config_.max_udp_sessions;
+    udp_table_ = std::make_unique<UdpSessionTable>(
+        executor_, [this](const UdpFlow& flow) { return (*udp_router_)(flow); }, write, limits);
+    icmp_ = std::make_unique<IcmpResponder>(captured_, write);
     pump_->start();
     spdlog::info("tun: {} up, mtu {}, {}{}", config_.name, config_.mtu,
                  config_.auto_route ? "all traffic routed through it"
@@ -86,6 +102,10 @@ void NetstackService::start() {
 void NetstackService::stop() {
     if (pump_) pump_->stop();
     if (tcp_router_) tcp_router_->close_all();
+    if (udp_table_) udp_table_->close_all();
+    udp_table_.reset();
+    udp_router_.reset();
+    icmp_.reset();
     // lwIP goes before the router: its destructor aborts what is left, and the sessions'
     // callbacks are already detached.
     stack_.reset();
@@ -100,19 +120,64 @@ std::size_t NetstackService::tcp_flow_count() const {
     return tcp_router_ ? tcp_router_->flow_count() : 0;
 }
 
+std::size_t NetstackService::udp_session_count() const {
+    return udp_table_ ? udp_table_->size() : 0;
+}
+
 void NetstackService::on_packet(std::span<const std::uint8_t> packet) {
-    switch (transport_protocol(packet)) {
-        case IPPROTO_TCP:
-            ++stats_.tcp_packets;
-            stack_->input(packet);
+    // TCP, the bulk of the traffic, goes to lwIP without a full parse (lwIP checks it).
+    if (transport_protocol(packet) == IPPROTO_TCP) {
+        ++stats_.tcp_packets;
+        stack_->input(packet);
+        return;
+    }
+    const IpParseResult parsed = parse_ip_packet(packet);
+    if (!parsed.ok()) {
+        ++stats_.malformed;
+        return;
+    }
+    switch (parsed.view.protocol) {
+        case kProtocolUdp:
+            ++stats_.udp_packets;
+            if (config_.dns_hijack.empty()) {
+                udp_table_->handle_packet(parsed.view);
+            } else if (auto datagram = parse_udp_datagram(parsed.view);
+                       !datagram || !hijack_dns(*datagram)) {
+                udp_table_->handle_packet(parsed.view);
+            }
             return;
-        case 0:
-            ++stats_.malformed;
+        case kProtocolIcmp:
+        case kProtocolIcmpV6:
+            ++stats_.icmp_packets;
+            icmp_->handle_packet(parsed.view);
             return;
         default:
             ++stats_.other_dropped;
             return;
     }
+}
+
+// DNS to a hijacked address:port is answered by dns/ in-process, with no socket: the
+// answer goes back into the TUN as if the server the app asked had sent it.
+bool NetstackService::hijack_dns(const UdpDatagramView& datagram) {
+    static const IpAddress any_v4 = IpAddress::from_v4(0);
+    static const IpAddress any_v6 = *IpAddress::parse("::");
+    const Endpoint& to = datagram.destination;
+    const bool hijacked =
+        std::any_of(config_.dns_hijack.begin(), config_.dns_hijack.end(), [&](const Endpoint& e) {
+            return e.port == to.port && e.address.family() == to.address.family() &&
+                   (e.address == to.address || e.address == any_v4 || e.address == any_v6);
+        });
+    if (!hijacked) return false;
+    ++stats_.dns_hijacked;
+    const Endpoint client = datagram.source;
+    dns_.answer_datagram(datagram.payload, [this, client, to](std::span<const std::uint8_t> r) {
+        if (!pump_) return;  // stopped meanwhile
+        std::vector<std::uint8_t> packet(udp_packet_size(to.address.family(), r.size()));
+        const std::size_t length = build_udp_packet({to, client, r}, packet);
+        if (length > 0) pump_->write(std::span<const std::uint8_t>(packet.data(), length));
+    });
+    return true;
 }
 
 }  // namespace shunt::netstack

@@ -27,13 +27,21 @@ class RouteSetup;
 class TunPump;
 class LwipStack;
 class TcpFlowRouter;
+class UdpFlowRouter;
+class UdpSessionTable;
+class IcmpResponder;
+struct IpPacketView;
+struct UdpDatagramView;
 
 class NetstackService {
   public:
     struct Stats {
         std::uint64_t tcp_packets = 0;
+        std::uint64_t udp_packets = 0;
+        std::uint64_t dns_hijacked = 0;
+        std::uint64_t icmp_packets = 0;
         std::uint64_t other_dropped = 0;  // protocols shunt does not carry
-        std::uint64_t malformed = 0;
+        std::uint64_t malformed = 0;      // includes fragments (no reassembly)
     };
 
     NetstackService(boost::asio::any_io_executor executor, const Config& config,
@@ -48,10 +56,12 @@ class NetstackService {
     void stop();
 
     std::size_t tcp_flow_count() const;
+    std::size_t udp_session_count() const;
     const Stats& stats() const { return stats_; }
 
   private:
     void on_packet(std::span<const std::uint8_t> packet);
+    bool hijack_dns(const UdpDatagramView& datagram);
 
     boost::asio::any_io_executor executor_;
     TunConfig config_;
@@ -63,6 +73,9 @@ class NetstackService {
     std::unique_ptr<TcpFlowRouter> tcp_router_;
     std::unique_ptr<LwipStack> stack_;
     std::unique_ptr<TunPump> pump_;
+    std::unique_ptr<UdpFlowRouter> udp_router_;
+    std::unique_ptr<UdpSessionTable> udp_table_;
+    std::unique_ptr<IcmpResponder> icmp_;
     Stats stats_;
 };
 

@@ -17,7 +17,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
-    tor-geoipdb publicsuffix libmaxmind-db-writer-perl
+    tor-geoipdb publicsuffix libmaxmind-db-writer-perl iputils-ping
     # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
     nginx-light socat iperf3 curl dante-server microsocks
 )

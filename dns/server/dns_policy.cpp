@@ -39,7 +39,10 @@ std::shared_ptr<const DnsPolicy> DnsPolicy::build(boost::asio::any_io_executor e
         auto& addresses = policy->hosts[host.name];
         addresses.insert(addresses.end(), host.addresses.begin(), host.addresses.end());
     }
-    policy->resolver = Resolver::create(executor, resolver_config(dns));
+    auto rc = resolver_config(dns);
+    // With a TUN device, upstream queries must not enter it (auto_route would loop them).
+    if (config->tun.enable) rc.upstream_options.routing_mark = config->tun.routing_mark;
+    policy->resolver = Resolver::create(executor, rc);
     policy->config = std::move(config);
     return policy;
 }

@@ -115,6 +115,18 @@ void DnsService::lookup_addresses(std::string_view name, Resolver::AddressCallba
     policy->resolver->lookup_addresses(name, std::move(callback));
 }
 
+void DnsService::answer_datagram(std::span<const std::uint8_t> query,
+                                 std::function<void(std::span<const std::uint8_t>)> reply) {
+    if (stopped_) return;
+    std::vector<std::uint8_t> response;
+    auto outcome = handler_.handle(query, Transport::udp, response, [&reply] {
+        return QueryHandler::AsyncReply([reply](std::vector<std::uint8_t> r) {
+            if (!r.empty()) reply(r);
+        });
+    });
+    if (outcome == QueryHandler::Outcome::answered) reply(response);
+}
+
 void DnsService::stop() {
     if (stopped_) return;
     stopped_ = true;

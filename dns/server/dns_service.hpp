@@ -3,8 +3,10 @@
 // event loop that runs it; start/reload/stop are called from that loop.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,12 @@ class DnsService {
     // Real addresses of a name through the current policy's resolver (hosts first, then
     // real upstreams, cached): what the data path dials for a fake-IP connection.
     void lookup_addresses(std::string_view name, Resolver::AddressCallback callback);
+
+    // Answers one DNS query that arrived without a socket (dns_hijack on the TUN device):
+    // `reply` gets the response, now or when the upstream answers; it is not called when
+    // the query is to be dropped (malformed, shutting down).
+    void answer_datagram(std::span<const std::uint8_t> query,
+                         std::function<void(std::span<const std::uint8_t>)> reply);
 
     FakeIpPool& pool() { return *pool_; }
     const DnsStats& stats() const { return stats_; }

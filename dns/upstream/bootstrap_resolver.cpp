@@ -72,6 +72,7 @@ BootstrapResolver::BootstrapResolver(boost::asio::any_io_executor executor, std:
     : executor_(std::move(executor)), name_(std::move(name)) {
     UpstreamOptions plain;
     plain.timeout = options.timeout;
+    plain.routing_mark = options.routing_mark;
     for (const auto& spec : options.bootstrap) {
         bool plain_scheme =
             spec.scheme == UpstreamSpec::Scheme::udp || spec.scheme == UpstreamSpec::Scheme::tcp;

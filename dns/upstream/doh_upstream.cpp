@@ -1,4 +1,5 @@
 #include "dns/upstream/doh_upstream.hpp"
+#include "dns/upstream/marked_connect.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -169,12 +170,9 @@ void DohUpstream::open_connection() {
         auto self = weak.lock();
         if (!self || connection->dropped) return;
         if (ec) return self->drop_connection(connection, ec);
-        auto shared_endpoints =
-            std::make_shared<std::vector<boost::asio::ip::tcp::endpoint>>(std::move(endpoints));
-        boost::asio::async_connect(
-            connection->stream.next_layer(), *shared_endpoints,
-            [weak, connection, shared_endpoints](boost::system::error_code ec,
-                                                 const boost::asio::ip::tcp::endpoint&) {
+        async_connect_marked(
+            connection->stream.next_layer(), std::move(endpoints), self->options_.routing_mark,
+            [weak, connection](boost::system::error_code ec) {
                 auto self = weak.lock();
                 if (!self || connection->dropped) return;
                 if (!ec) {

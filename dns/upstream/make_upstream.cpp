@@ -15,13 +15,16 @@ std::shared_ptr<Upstream> make_upstream(boost::asio::any_io_executor executor,
         case UpstreamSpec::Scheme::udp:
             return std::make_shared<UdpUpstream>(executor, spec, options);
         case UpstreamSpec::Scheme::tcp:
-            return std::make_shared<StreamUpstream>(
-                executor, spec, options, [executor] { return make_tcp_transport(executor); });
+            return std::make_shared<StreamUpstream>(executor, spec, options,
+                                                    [executor, mark = options.routing_mark] {
+                                                        return make_tcp_transport(executor, mark);
+                                                    });
         case UpstreamSpec::Scheme::tls: {
             auto tls = std::make_shared<TlsClientContext>(options.ca_file, "");
             return std::make_shared<StreamUpstream>(
-                executor, spec, options, [executor, tls, name = spec.tls_name] {
-                    return make_tls_transport(executor, tls, name);
+                executor, spec, options,
+                [executor, tls, name = spec.tls_name, mark = options.routing_mark] {
+                    return make_tls_transport(executor, tls, name, mark);
                 });
         }
         case UpstreamSpec::Scheme::https: {

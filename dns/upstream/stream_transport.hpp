@@ -35,11 +35,13 @@ class StreamTransport {
     virtual void close() = 0;
 };
 
-std::shared_ptr<StreamTransport> make_tcp_transport(boost::asio::any_io_executor executor);
+std::shared_ptr<StreamTransport> make_tcp_transport(boost::asio::any_io_executor executor,
+                                                    std::uint32_t routing_mark = 0);
 
 // `tls_name` is what the certificate must match (and the SNI when it is a name).
 std::shared_ptr<StreamTransport> make_tls_transport(boost::asio::any_io_executor executor,
                                                     std::shared_ptr<TlsClientContext> context,
-                                                    std::string tls_name);
+                                                    std::string tls_name,
+                                                    std::uint32_t routing_mark = 0);
 
 }  // namespace shunt::dns

@@ -2,6 +2,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dns/upstream/marked_connect.hpp"
 #include "dns/upstream/stream_transport.hpp"
 
 namespace shunt::dns {
@@ -10,23 +11,22 @@ namespace {
 
 class TcpTransport : public StreamTransport, public std::enable_shared_from_this<TcpTransport> {
   public:
-    explicit TcpTransport(boost::asio::any_io_executor executor) : socket_(std::move(executor)) {}
+    TcpTransport(boost::asio::any_io_executor executor, std::uint32_t routing_mark)
+        : socket_(std::move(executor)), routing_mark_(routing_mark) {}
 
     void async_connect(std::vector<boost::asio::ip::tcp::endpoint> endpoints,
                        ConnectHandler handler) override {
-        auto shared_endpoints =
-            std::make_shared<std::vector<boost::asio::ip::tcp::endpoint>>(std::move(endpoints));
-        boost::asio::async_connect(
-            socket_, *shared_endpoints,
-            [self = shared_from_this(), shared_endpoints, handler = std::move(handler)](
-                boost::system::error_code ec, const boost::asio::ip::tcp::endpoint&) {
-                if (!ec) {
-                    // Queries are small and latency-bound: never wait for Nagle.
-                    boost::system::error_code ignored;
-                    self->socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-                }
-                handler(ec);
-            });
+        async_connect_marked(socket_, std::move(endpoints), routing_mark_,
+                             [self = shared_from_this(),
+                              handler = std::move(handler)](boost::system::error_code ec) {
+                                 if (!ec) {
+                                     // Queries are small and latency-bound: never wait for Nagle.
+                                     boost::system::error_code ignored;
+                                     self->socket_.set_option(boost::asio::ip::tcp::no_delay(true),
+                                                              ignored);
+                                 }
+                                 handler(ec);
+                             });
     }
 
     void async_write(boost::asio::const_buffer data, IoHandler handler) override {
@@ -49,12 +49,14 @@ class TcpTransport : public StreamTransport, public std::enable_shared_from_this
 
   private:
     boost::asio::ip::tcp::socket socket_;
+    std::uint32_t routing_mark_;
 };
 
 }  // namespace
 
-std::shared_ptr<StreamTransport> make_tcp_transport(boost::asio::any_io_executor executor) {
-    return std::make_shared<TcpTransport>(std::move(executor));
+std::shared_ptr<StreamTransport> make_tcp_transport(boost::asio::any_io_executor executor,
+                                                    std::uint32_t routing_mark) {
+    return std::make_shared<TcpTransport>(std::move(executor), routing_mark);
 }
 
 }  // namespace shunt::dns

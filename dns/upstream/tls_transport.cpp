@@ -3,6 +3,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dns/upstream/marked_connect.hpp"
 #include "dns/upstream/stream_transport.hpp"
 #include "dns/upstream/tls_client_context.hpp"
 
@@ -13,22 +14,20 @@ namespace {
 class TlsTransport : public StreamTransport, public std::enable_shared_from_this<TlsTransport> {
   public:
     TlsTransport(boost::asio::any_io_executor executor, std::shared_ptr<TlsClientContext> context,
-                 std::string tls_name)
+                 std::string tls_name, std::uint32_t routing_mark)
         : context_(std::move(context)),
           tls_name_(std::move(tls_name)),
+          routing_mark_(routing_mark),
           stream_(std::move(executor), context_->native()) {}
 
     void async_connect(std::vector<boost::asio::ip::tcp::endpoint> endpoints,
                        ConnectHandler handler) override {
-        auto shared_endpoints =
-            std::make_shared<std::vector<boost::asio::ip::tcp::endpoint>>(std::move(endpoints));
-        boost::asio::async_connect(
-            stream_.next_layer(), *shared_endpoints,
-            [self = shared_from_this(), shared_endpoints, handler = std::move(handler)](
-                boost::system::error_code ec, const boost::asio::ip::tcp::endpoint&) mutable {
-                if (ec) return handler(ec);
-                self->handshake(std::move(handler));
-            });
+        async_connect_marked(stream_.next_layer(), std::move(endpoints), routing_mark_,
+                             [self = shared_from_this(),
+                              handler = std::move(handler)](boost::system::error_code ec) mutable {
+                                 if (ec) return handler(ec);
+                                 self->handshake(std::move(handler));
+                             });
     }
 
     void async_write(boost::asio::const_buffer data, IoHandler handler) override {
@@ -66,6 +65,7 @@ class TlsTransport : public StreamTransport, public std::enable_shared_from_this
 
     std::shared_ptr<TlsClientContext> context_;
     std::string tls_name_;
+    std::uint32_t routing_mark_;
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
 };
 
@@ -73,9 +73,10 @@ class TlsTransport : public StreamTransport, public std::enable_shared_from_this
 
 std::shared_ptr<StreamTransport> make_tls_transport(boost::asio::any_io_executor executor,
                                                     std::shared_ptr<TlsClientContext> context,
-                                                    std::string tls_name) {
+                                                    std::string tls_name,
+                                                    std::uint32_t routing_mark) {
     return std::make_shared<TlsTransport>(std::move(executor), std::move(context),
-                                          std::move(tls_name));
+                                          std::move(tls_name), routing_mark);
 }
 
 }  // namespace shunt::dns

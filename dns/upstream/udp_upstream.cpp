@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/asio_address.hpp"
+#include "core/socket_options.hpp"
 #include "dns/upstream/dial_target.hpp"
 #include "dns/upstream/message_check.hpp"
 #include "dns/upstream/stream_upstream.hpp"
@@ -56,6 +57,8 @@ void UdpUpstream::query(std::span<const std::uint8_t> wire_query, Callback callb
 
     boost::system::error_code ec;
     exchange->socket.open(server_.protocol(), ec);
+    if (!ec && options_.routing_mark != 0)
+        ec = apply_routing_mark(exchange->socket, options_.routing_mark).error;
     // connect() binds a random ephemeral port and makes the kernel drop datagrams
     // from any other source, and report ICMP unreachable as connection_refused.
     if (!ec) exchange->socket.connect(server_, ec);
@@ -124,9 +127,11 @@ void UdpUpstream::retry_over_tcp(const ExchangePtr& exchange) {
         tcp_spec.scheme = UpstreamSpec::Scheme::tcp;
         tcp_spec.text = "tcp://" + server_.address().to_string() + ":" +
                         std::to_string(spec_.port) + " (TC retry of " + spec_.text + ")";
-        tcp_ = std::make_shared<StreamUpstream>(
-            executor_, std::move(tcp_spec), options_,
-            [executor = executor_] { return make_tcp_transport(executor); });
+        tcp_ =
+            std::make_shared<StreamUpstream>(executor_, std::move(tcp_spec), options_,
+                                             [executor = executor_, mark = options_.routing_mark] {
+                                                 return make_tcp_transport(executor, mark);
+                                             });
     }
     tcp_->query_until(exchange->query, exchange->deadline,
                       [self = shared_from_this(), exchange](boost::system::error_code ec,

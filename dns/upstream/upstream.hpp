@@ -23,6 +23,8 @@ struct UpstreamOptions {
     // Plain udp/tcp upstreams that resolve tls:// and https:// host names given
     // without an address. Empty when every upstream has an address.
     std::vector<UpstreamSpec> bootstrap;
+    // SO_MARK on every upstream socket (0: none), so queries bypass shunt's TUN.
+    std::uint32_t routing_mark = 0;
 };
 
 class Upstream {

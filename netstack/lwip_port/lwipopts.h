@@ -42,6 +42,9 @@
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* Required on 64-bit hosts: the reassembly helper does not fit in the fragment header
+ * (lwIP asserts this from its reassembly timer, one second after the first flow). */
+#define IPV6_FRAG_COPYHEADER 1
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1

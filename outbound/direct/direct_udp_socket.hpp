@@ -8,7 +8,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "core/ip_address.hpp"
-#include "outbound/direct/socket_options.hpp"
+#include "core/socket_options.hpp"
 
 namespace shunt::outbound {
 

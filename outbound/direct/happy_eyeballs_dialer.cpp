@@ -6,7 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/asio_address.hpp"
-#include "outbound/direct/socket_options.hpp"
+#include "core/socket_options.hpp"
 
 namespace shunt::outbound {
 

@@ -198,6 +198,35 @@ TEST_F(TcpSessionTest, EchoesEightMegabytesIntactThenClosesCleanly) {
     EXPECT_EQ(reasons_[0], CloseReason::done);
 }
 
+// lwIP's timers (retransmission, reassembly, TIME_WAIT) run while flows exist: a
+// connection that lives for seconds must survive them (lwIP asserts on bad options
+// from its 1 s reassembly timer, for one).
+TEST_F(TcpSessionTest, LongLivedConnectionSurvivesLwipTimers) {
+    tcp::socket app(io_);
+    std::array<char, 4> reply{};
+    int round_trips = 0;
+    std::function<void()> ping = [&] {
+        asio::async_write(app, asio::buffer("ping", 4), [&](auto ec, std::size_t) {
+            ASSERT_FALSE(ec) << ec.message();
+            asio::async_read(app, asio::buffer(reply), [&](auto ec2, std::size_t) {
+                ASSERT_FALSE(ec2) << ec2.message();
+                ++round_trips;
+            });
+        });
+    };
+    app.async_connect(tcp::endpoint(asio::ip::make_address("198.18.5.9"), 80), [&](auto ec) {
+        ASSERT_FALSE(ec);
+        ping();
+    });
+    run_until([&] { return round_trips == 1; }, std::chrono::seconds(5));
+    // Idle with the flow open while lwIP's cyclic timers fire several times.
+    run_until([] { return false; }, std::chrono::seconds(3));
+    ping();
+    run_until([&] { return round_trips == 2; }, std::chrono::seconds(5));
+    EXPECT_EQ(round_trips, 2);
+    EXPECT_EQ(std::string(reply.data(), 4), "ping");
+}
+
 TEST_F(TcpSessionTest, ManyConcurrentConnectionsAllComplete) {
     constexpr int kConnections = 200;
     struct Client {

@@ -66,8 +66,7 @@ TEST(DirectUdpSocket, CarriesTheRoutingMark) {
     boost::asio::io_context io;
     udp::socket socket(io);
     ASSERT_TRUE(open_direct_udp_socket(socket, UdpStack::dual_stack, 0x77).ok());
-    EXPECT_EQ(outbound::read_routing_mark(socket.native_handle()),
-              std::optional<std::uint32_t>(0x77));
+    EXPECT_EQ(read_routing_mark(socket.native_handle()), std::optional<std::uint32_t>(0x77));
 }
 
 TEST(DirectUdpSocket, UdpSourceKeepsNativeIpv6) {

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "outbound/direct/socket_options.hpp"
+#include "core/socket_options.hpp"
 #include "tests/outbound/direct/dial_test_util.hpp"
 #include "tests/support/child_process.hpp"
 
@@ -176,7 +176,7 @@ TEST(HappyEyeballsDialer, WinningSocketHasRoutingMarkAndNoDelay) {
     ASSERT_EQ(record.calls, 1);
     ASSERT_FALSE(record.error) << record.reason;
     const int fd = record.socket->native_handle();
-    EXPECT_EQ(outbound::read_routing_mark(fd), std::optional<std::uint32_t>(0x5348));
+    EXPECT_EQ(read_routing_mark(fd), std::optional<std::uint32_t>(0x5348));
     EXPECT_EQ(tcp_nodelay_of(fd), 1);
 }
 
@@ -185,8 +185,7 @@ TEST(HappyEyeballsDialer, MarkZeroLeavesSocketUnmarked) {
     LoopbackListener listener(io);
     auto record = dial_and_wait(io, {address_of("127.0.0.1")}, listener.port(), {});
     ASSERT_FALSE(record.error) << record.reason;
-    EXPECT_EQ(outbound::read_routing_mark(record.socket->native_handle()),
-              std::optional<std::uint32_t>(0));
+    EXPECT_EQ(read_routing_mark(record.socket->native_handle()), std::optional<std::uint32_t>(0));
     EXPECT_EQ(tcp_nodelay_of(record.socket->native_handle()), 1);
 }
 

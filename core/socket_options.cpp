@@ -1,10 +1,10 @@
-#include "outbound/direct/socket_options.hpp"
+#include "core/socket_options.hpp"
 
 #include <sys/socket.h>
 
 #include <cerrno>
 
-namespace shunt::outbound {
+namespace shunt {
 
 std::string SocketOptionStatus::describe() const {
     if (ok()) return "ok";
@@ -53,4 +53,4 @@ SocketOptionStatus apply_tcp_nodelay(boost::asio::ip::tcp::socket& socket) {
     return SocketOptionStatus::success();
 }
 
-}  // namespace shunt::outbound
+}  // namespace shunt

@@ -1,4 +1,4 @@
-#include "outbound/direct/socket_options.hpp"
+#include "core/socket_options.hpp"
 
 #include <unistd.h>
 
@@ -11,9 +11,9 @@ namespace shunt::test {
 namespace {
 
 using boost::asio::ip::tcp;
-using outbound::apply_routing_mark;
-using outbound::apply_tcp_nodelay;
-using outbound::read_routing_mark;
+using shunt::apply_routing_mark;
+using shunt::apply_tcp_nodelay;
+using shunt::read_routing_mark;
 
 TEST(SocketOptions, RoutingMarkIsReadBack) {
     if (::geteuid() != 0) GTEST_SKIP() << "SO_MARK needs CAP_NET_ADMIN";
@@ -60,7 +60,7 @@ TEST(SocketOptions, NoDelayIsSet) {
 }
 
 TEST(SocketOptions, SuccessDescribesAsOk) {
-    EXPECT_EQ(outbound::SocketOptionStatus::success().describe(), "ok");
+    EXPECT_EQ(SocketOptionStatus::success().describe(), "ok");
 }
 
 }  // namespace

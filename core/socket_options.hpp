@@ -1,7 +1,7 @@
-// Socket options every direct outbound socket needs: the routing mark (so that with
-// `auto_route = true` shunt's own connections leave by the main table instead of looping
-// back into the TUN) and TCP_NODELAY (a relay forwards what it got at once; Nagle would only
-// add latency on top of the application's own writes).
+// Socket options shunt's own sockets need: the routing mark (so that with `auto_route =
+// true` outbound connections and DNS upstream queries leave by the main table instead of
+// looping back into the TUN) and TCP_NODELAY (a relay forwards what it got at once; Nagle
+// would only add latency on top of the application's own writes).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/system/error_code.hpp>
 
-namespace shunt::outbound {
+namespace shunt {
 
 // The outcome of one socket setup step. `step` names the step that failed ("SO_MARK",
 // "TCP_NODELAY", "open", "bind"), so a log line says which one without guessing from errno.
@@ -43,4 +43,4 @@ std::optional<std::uint32_t> read_routing_mark(int native_fd);
 // TCP_NODELAY on an open TCP socket.
 SocketOptionStatus apply_tcp_nodelay(boost::asio::ip::tcp::socket& socket);
 
-}  // namespace shunt::outbound
+}  // namespace shunt

@@ -1,0 +1,69 @@
+#include "netstack/udp/resolving_udp_outbound.hpp"
+
+namespace shunt::netstack {
+
+ResolvingUdpOutbound::ResolvingUdpOutbound(std::string domain, Endpoint fake_destination,
+                                           Lookup lookup, Connect connect)
+    : domain_(std::move(domain)),
+      fake_(fake_destination),
+      lookup_(std::move(lookup)),
+      connect_(std::move(connect)) {}
+
+ResolvingUdpOutbound::~ResolvingUdpOutbound() {
+    close();
+}
+
+void ResolvingUdpOutbound::start(ReceiveHandler on_receive, ErrorHandler on_error) {
+    on_receive_ = std::move(on_receive);
+    on_error_ = std::move(on_error);
+    lookup_(domain_, [this, alive = std::weak_ptr<bool>(alive_)](
+                         const boost::system::error_code& ec, std::vector<IpAddress> addresses) {
+        if (alive.expired()) return;
+        on_resolved(ec, std::move(addresses));
+    });
+}
+
+void ResolvingUdpOutbound::on_resolved(const boost::system::error_code& ec,
+                                       std::vector<IpAddress> addresses) {
+    if (closed_) return;
+    std::optional<IpAddress> resolved;
+    if (!ec && !addresses.empty()) resolved = addresses.front();
+    std::string refusal;
+    inner_ = connect_(resolved, refusal);
+    if (!inner_) {
+        pending_.clear();
+        on_error_(refusal.empty() ? "resolve " + domain_ + ": " + ec.message() : refusal);
+        return;
+    }
+    real_ = Endpoint{*resolved, fake_.port};
+    inner_->start(
+        [this](std::span<const std::uint8_t> payload, const Endpoint& from) {
+            // The real server answers as the fake address the app talked to.
+            on_receive_(payload, from == real_ ? fake_ : from);
+        },
+        [this](std::string_view reason) { on_error_(reason); });
+    while (!pending_.empty() && !closed_) {
+        inner_->send(pending_.front(), real_);
+        pending_.pop_front();
+    }
+}
+
+UdpSendResult ResolvingUdpOutbound::send(std::span<const std::uint8_t> payload,
+                                         const Endpoint& destination) {
+    if (closed_) return UdpSendResult::failed;
+    if (inner_) return inner_->send(payload, destination == fake_ ? real_ : destination);
+    if (pending_.size() >= kMaxPending) return UdpSendResult::would_block;
+    pending_.emplace_back(payload.begin(), payload.end());
+    return UdpSendResult::sent;
+}
+
+void ResolvingUdpOutbound::close() {
+    if (closed_) return;
+    closed_ = true;
+    *alive_ = false;
+    alive_.reset();
+    pending_.clear();
+    if (inner_) inner_->close();
+}
+
+}  // namespace shunt::netstack

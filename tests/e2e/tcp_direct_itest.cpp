@@ -1,0 +1,143 @@
+// The data path end to end, with real programs: curl in the client namespace, shunt there
+// with its TUN device and fake-IP DNS, nginx and unbound in the server namespace. Every
+// byte goes app -> kernel -> TUN -> lwIP -> shunt's direct outbound -> veth -> nginx.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/support/e2e_topology.hpp"
+#include "tests/support/nginx_server.hpp"
+#include "tests/support/shunt_in_namespace.hpp"
+
+namespace shunt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool in_fake_range(const std::string& address) {
+    return address.rfind("198.18.", 0) == 0 || address.rfind("198.19.", 0) == 0;
+}
+
+class TcpDirectE2e : public ::testing::Test {
+  protected:
+    E2eTopology topology_;
+    NginxServer nginx_{topology_};
+};
+
+TEST_F(TcpDirectE2e, HundredMegabytesEachWayByNameThroughShunt) {
+    const auto file = nginx_.add_file("big.bin", 100u << 20, 7);
+    ShuntInNamespace shunt(topology_, {});
+    shunt.start();
+    ASSERT_TRUE(in_fake_range(shunt.resolve(E2eTopology::kWebSite))) << shunt.log();
+
+    // curl resolves through shunt (resolv.conf in the namespace) and connects to a fake IP.
+    const auto download =
+        http_get_sha256(topology_.client_ns(),
+                        std::string("http://") + E2eTopology::kWebSite + file.url_path, {}, 120s);
+    ASSERT_EQ(download.exit_code, 0) << shunt.log();
+    EXPECT_EQ(download.sha256, file.sha256);
+
+    TempDir upload_dir;
+    const std::string upload = upload_dir.file("up.bin");
+    const std::string sent_sha = write_pattern_file(upload, 100u << 20, 9);
+    ASSERT_EQ(http_put_file(topology_.client_ns(),
+                            std::string("http://") + E2eTopology::kWebSite + "/upload/up.bin",
+                            upload, {}, 120s),
+              0)
+        << shunt.log();
+    EXPECT_EQ(sha256_file(nginx_.uploaded_path("up.bin")), sent_sha);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(TcpDirectE2e, ThousandConcurrentConnectionsAndBackToBaseline) {
+    nginx_.add_file("small.bin", 4096, 3);
+    ShuntInNamespace shunt(topology_, {});
+    shunt.start();
+    const std::string fake = shunt.resolve(E2eTopology::kWebSite);
+    ASSERT_TRUE(in_fake_range(fake));
+    std::this_thread::sleep_for(200ms);
+    const int fds_before = shunt.open_fds();
+    // 1,000 transfers at once from one curl (HTTP/1.1, a connection each).
+    std::string script =
+        "cd /tmp && curl -s --parallel --parallel-max 1000 --parallel-immediate "
+        "-o /dev/null -w '%{http_code}\\n' --resolve www.e2e.test:80:" +
+        fake + " ";
+    script += "'http://www.e2e.test/small.bin?[1-1000]'";
+    script += " | grep -c '^200$'";
+    auto result = topology_.shell_in_client(script, 120s);
+    EXPECT_EQ(result.out, "1000\n") << shunt.log().substr(0, 4000);
+    // Every flow closed and every socket with it.
+    int fds_after = -1;
+    for (int i = 0; i < 100; ++i) {
+        fds_after = shunt.open_fds();
+        if (fds_after <= fds_before) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_LE(fds_after, fds_before);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(TcpDirectE2e, UnknownFakeIpAndClosedPortAreResetPromptly) {
+    ShuntInNamespace shunt(topology_, {});
+    shunt.start();
+    // Never handed out: shunt must reset, not dial 198.18.200.200.
+    const auto started = std::chrono::steady_clock::now();
+    auto unknown = http_get_sha256(topology_.client_ns(), "http://198.18.200.200/", {}, 20s);
+    EXPECT_NE(unknown.exit_code, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_NE(shunt.log().find("fake IP not in the pool"), std::string::npos);
+
+    // The site resolves, but nothing listens on port 81: the dial fails, curl sees a reset.
+    const auto dial_started = std::chrono::steady_clock::now();
+    auto refused = http_get_sha256(topology_.client_ns(), "http://www.e2e.test:81/", {}, 20s);
+    EXPECT_TRUE(refused.exit_code == 56 || refused.exit_code == 52 || refused.exit_code == 7)
+        << refused.exit_code;
+    EXPECT_LT(std::chrono::steady_clock::now() - dial_started, 3s);
+    EXPECT_NE(shunt.log().find("refused: dial www.e2e.test"), std::string::npos) << shunt.log();
+}
+
+TEST_F(TcpDirectE2e, FakeIpLearnedBeforeKillNineStillWorksAfterRestart) {
+    const auto file = nginx_.add_file("page.bin", 64 * 1024, 5);
+    ShuntInNamespace shunt(topology_, {});
+    shunt.start();
+    const std::string fake = shunt.resolve(E2eTopology::kWebSite);
+    ASSERT_TRUE(in_fake_range(fake));
+    shunt.kill9();
+    shunt.start();
+    // No DNS query this time: the app kept the address.
+    auto again =
+        http_get_sha256(topology_.client_ns(), std::string("http://www.e2e.test") + file.url_path,
+                        {"--resolve", std::string("www.e2e.test:80:") + fake}, 30s);
+    ASSERT_EQ(again.exit_code, 0) << shunt.log();
+    EXPECT_EQ(again.sha256, file.sha256);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(TcpDirectE2e, NothingIsLeftAfterExitOrAfterKillNineAndRestart) {
+    // Everything shunt adds carries protocol 162 (docs/routing.md).
+    auto leftovers = [&] {
+        return topology_
+            .shell_in_client(std::string("{ ip -4 route show table all proto 162; "
+                                         "ip -6 route show table all proto 162; "
+                                         "ip -4 rule; ip -6 rule; } | grep -E 'proto 162|dev ") +
+                             ShuntInNamespace::kTunName + "'; ip link show " +
+                             ShuntInNamespace::kTunName + " 2>/dev/null")
+            .out;
+    };
+    ShuntInNamespace shunt(topology_, {"", "auto_route = true\n", ""});
+    shunt.start();
+    EXPECT_NE(leftovers(), "");
+    EXPECT_EQ(shunt.stop(), 0);
+    EXPECT_EQ(leftovers(), "");
+
+    shunt.start();
+    shunt.kill9();
+    EXPECT_NE(leftovers(), "") << "kill -9 should leave the ip rules behind";
+    shunt.start();
+    EXPECT_NE(shunt.log().find("removed what an earlier run left behind"), std::string::npos);
+    EXPECT_EQ(shunt.stop(), 0);
+    EXPECT_EQ(leftovers(), "");
+}
+
+}  // namespace
+}  // namespace shunt::test

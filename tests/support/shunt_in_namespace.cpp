@@ -1,0 +1,91 @@
+#include "tests/support/shunt_in_namespace.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace shunt::test {
+
+ShuntInNamespace::ShuntInNamespace(const E2eTopology& topology, Options options)
+    : topology_(topology), resolv_dir_("/etc/netns/" + topology.client_ns()) {
+    std::ostringstream config;
+    config << options.top_level << "\n[log]\nlevel = \"debug\"\n\n[dns]\n"
+           << "listen = [\"127.0.0.1:53\"]\n"
+           << "fake_ip_store = \"" << dir_.file("fakeip.db") << "\"\n"
+           << "upstreams = [\"udp://" << topology.server_v4() << ":53\"]\n"
+           << "upstream_timeout_ms = 1500\n"
+           << options.extra_dns << "\n\n[tun]\nenable = true\nname = \"" << kTunName << "\"\n"
+           << options.extra_tun << "\n";
+    dir_.write("shunt.toml", config.str());
+    std::filesystem::create_directories(resolv_dir_);
+    std::ofstream(resolv_dir_ + "/resolv.conf") << "nameserver 127.0.0.1\n";
+}
+
+ShuntInNamespace::~ShuntInNamespace() {
+    process_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(resolv_dir_, ignored);
+}
+
+void ShuntInNamespace::start() {
+    ChildProcess::Options options;
+    options.stdout_path = dir_.file("shunt.log");
+    options.stderr_path = dir_.file("shunt.log");
+    process_ =
+        topology_.spawn_in_client({SHUNT_BINARY, "run", "-c", dir_.file("shunt.toml")}, options);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!process_->running())
+            throw std::runtime_error("shunt exited during startup:\n" + log());
+        auto link = topology_.run_in_client({"ip", "link", "show", kTunName});
+        if (link.exit_code == 0 && log().find("running with") != std::string::npos) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("shunt did not come up:\n" + log());
+}
+
+std::optional<int> ShuntInNamespace::stop(std::chrono::milliseconds timeout) {
+    if (!process_) return 0;
+    process_->signal(SIGTERM);
+    auto status = process_->wait(timeout);
+    return status;
+}
+
+void ShuntInNamespace::kill9() {
+    if (process_) process_->kill();
+}
+
+std::string ShuntInNamespace::resolve(const std::string& name, const std::string& type) const {
+    auto result =
+        topology_.run_in_client({"dig", "+short", "+time=2", "+tries=1", "@127.0.0.1", name, type});
+    const auto end = result.out.find('\n');
+    return result.out.substr(0, end);
+}
+
+int ShuntInNamespace::open_fds() const {
+    if (!process_) return -1;
+    // `ip netns exec` runs shunt as a child of the exec'd process only when it forks;
+    // it execs, so the pid is shunt's.
+    int count = 0;
+    const std::string path = "/proc/" + std::to_string(process_->pid()) + "/fd";
+    if (DIR* dir = ::opendir(path.c_str())) {
+        while (dirent* entry = ::readdir(dir))
+            if (entry->d_name[0] != '.') ++count;
+        ::closedir(dir);
+    }
+    return count;
+}
+
+std::string ShuntInNamespace::log() const {
+    std::ifstream in(dir_.file("shunt.log"));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace shunt::test

@@ -1,0 +1,51 @@
+// shunt itself running in an E2eTopology's client namespace with its TUN device: the
+// "client machine" of the end-to-end tests. The config points shunt's upstream at the
+// server namespace's unbound, and /etc/netns/<client>/resolv.conf (which `ip netns exec`
+// mounts over /etc/resolv.conf) points the client's programs at shunt, so `curl NAME`
+// resolves through shunt's fake-IP DNS exactly as on a real desktop.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/e2e_topology.hpp"
+
+namespace shunt::test {
+
+class ShuntInNamespace {
+  public:
+    struct Options {
+        std::string extra_dns;  // more lines for [dns]
+        std::string extra_tun;  // more lines for [tun]
+        std::string top_level;  // lines before the first section (mode, rules)
+    };
+
+    ShuntInNamespace(const E2eTopology& topology, Options options);
+    ~ShuntInNamespace();
+    ShuntInNamespace(const ShuntInNamespace&) = delete;
+    ShuntInNamespace& operator=(const ShuntInNamespace&) = delete;
+
+    // Starts shunt (again, e.g. after kill()) and waits until its DNS answers and the TUN
+    // device is up; throws std::runtime_error with shunt's log otherwise.
+    void start();
+    // SIGTERM; returns the exit status (nullopt if it did not exit in time).
+    std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    void kill9();
+
+    // `dig +short NAME TYPE` at shunt from the client namespace: the first answer line.
+    std::string resolve(const std::string& name, const std::string& type = "A") const;
+    pid_t pid() const { return process_ ? process_->pid() : 0; }
+    int open_fds() const;  // of the running shunt
+    std::string log() const;
+    static constexpr const char* kTunName = "shunt-e2e0";
+
+  private:
+    const E2eTopology& topology_;
+    TempDir dir_;
+    std::string resolv_dir_;
+    std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace shunt::test
