@@ -1,5 +1,7 @@
 #include "core/app.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -123,6 +125,13 @@ int run_app(const std::string& config_path, int verbosity) {
     }
     // A client that disconnects mid-reply must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    // Every relayed connection holds a socket: the usual soft limit of 1,024 open files
+    // would cap flows far below [tun] max_tcp_flows. Take what the hard limit allows.
+    if (rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     setup_logging(result.config->log.level, verbosity);
     auto rules = rules::build_rules(*result.config);
     if (!rules.errors.empty()) {

@@ -76,7 +76,7 @@ void BM_DomainRegex_Match(benchmark::State& state) {
         matched += m ? 1 : 0;
         benchmark::DoNotOptimize(matched);
     }
-    if (matched != (hits ? state.iterations() : 0))
+    if (matched != static_cast<std::size_t>(hits ? state.iterations() : 0))
         state.SkipWithError("generated names do not hit/miss as intended");
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }

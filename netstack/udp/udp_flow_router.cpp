@@ -5,6 +5,7 @@
 #include "dns/server/dns_service.hpp"
 #include "netstack/udp/resolving_udp_outbound.hpp"
 #include "rules/engine/rule_engine.hpp"
+#include "rules/process/socket_owner.hpp"
 
 namespace shunt::netstack {
 
@@ -45,6 +46,14 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
     if (!fake) m.destination = flow.destination.address;
     m.destination_port = flow.destination.port;
     if (domain) m.domain = *domain;
+    std::optional<rules::SocketOwner> owner;
+    if (engine_->rules()->wants_process()) {
+        owner = rules::find_socket_owner(rules::Network::udp, flow.source, std::nullopt);
+        if (owner) {
+            m.process_name = owner->name;
+            m.process_path = owner->path;
+        }
+    }
     const rules::Verdict verdict = engine_->decide(m);
     spdlog::debug("udp {} -> {} ({}): {}", flow.source.to_string(), flow.destination.to_string(),
                   domain ? *domain : "-", rules::describe(verdict));
@@ -63,7 +72,7 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
     auto lookup = [this](const std::string& name, ResolvingUdpOutbound::AddressCallback done) {
         dns_.lookup_addresses(name, std::move(done));
     };
-    auto connect = [this, flow, verdict, name = *domain, stats = stats_](
+    auto connect = [this, flow, verdict, owner, name = *domain, stats = stats_](
                        const std::optional<IpAddress>& resolved,
                        std::string& refusal) -> std::unique_ptr<UdpOutbound> {
         if (!resolved) {
@@ -79,6 +88,10 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
             again.destination_port = flow.destination.port;
             again.domain = name;
             again.resolved = *resolved;
+            if (owner) {
+                again.process_name = owner->name;
+                again.process_path = owner->path;
+            }
             final_verdict = engine_->resume(again, verdict);
         }
         if (!is_direct(final_verdict.decision.target)) {

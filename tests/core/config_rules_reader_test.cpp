@@ -5,23 +5,15 @@
 #include <algorithm>
 
 #include "core/config_loader.hpp"
+#include "tests/support/config_errors.hpp"
 
 namespace shunt {
 namespace {
 
 constexpr const char* kDns = "[dns]\nupstreams = [\"udp://127.0.0.1:5353\"]\n";
 
-std::vector<std::string> error_lines(const ConfigLoadResult& r) {
-    std::vector<std::string> lines;
-    for (const auto& e : r.errors) lines.push_back(e.format());
-    return lines;
-}
-
-bool has_error(const ConfigLoadResult& r, const std::string& needle) {
-    auto lines = error_lines(r);
-    return std::any_of(lines.begin(), lines.end(),
-                       [&](const auto& l) { return l.find(needle) != std::string::npos; });
-}
+using test::error_lines;
+using test::has_error;
 
 TEST(ConfigRules, ReadsModeRulesSetsAndGeoip) {
     auto r = parse_config(std::string(R"(mode = "global"

@@ -2,6 +2,10 @@
 // socket connects to an address routed into the TUN, lwIP terminates it, and the session
 // relays to a real server on loopback. Checks bytes, backpressure with a large transfer,
 // half-close, resets both ways, and that nothing is left behind.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -158,6 +162,7 @@ class TcpSessionTest : public ::testing::Test {
     std::unique_ptr<LwipStack> stack_;
     std::map<std::uint64_t, std::shared_ptr<TcpSession>> sessions_;
     std::vector<CloseReason> reasons_;
+    int max_segment_ = 0;
 };
 
 std::vector<std::uint8_t> random_bytes(std::size_t n) {
@@ -175,6 +180,10 @@ TEST_F(TcpSessionTest, EchoesEightMegabytesIntactThenClosesCleanly) {
     app.async_connect(tcp::endpoint(asio::ip::make_address("198.18.5.5"), 80), [&](auto ec) {
         ASSERT_FALSE(ec) << ec.message();
         connected = true;
+        int mss = 0;
+        socklen_t length = sizeof(mss);
+        ::getsockopt(app.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &mss, &length);
+        max_segment_ = mss;
         asio::async_write(app, asio::buffer(sent), [&](auto ec2, std::size_t) {
             ASSERT_FALSE(ec2) << ec2.message();
             written = true;
@@ -190,6 +199,8 @@ TEST_F(TcpSessionTest, EchoesEightMegabytesIntactThenClosesCleanly) {
     });
     run_until([&] { return eof; }, std::chrono::seconds(30));
     EXPECT_TRUE(connected && written && read_all);
+    // lwIP's MSS follows the TUN's MTU (9000 here): min(TCP_MSS, MTU - 40).
+    EXPECT_EQ(max_segment_, 8960);
     EXPECT_TRUE(eof) << "the session did not pass the server's FIN on";
     EXPECT_TRUE(received == sent) << "bytes changed in transit";
     run_until([&] { return sessions_.empty(); }, std::chrono::seconds(5));

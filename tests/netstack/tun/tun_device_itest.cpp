@@ -16,24 +16,16 @@
 
 #include "netstack/route/route_setup.hpp"
 #include "netstack/tun/tun_device.hpp"
+#include "tests/netstack/packet/tun_test_loop.hpp"
 #include "tests/netstack/route/ip_json.hpp"
 #include "tests/support/netns_guard.hpp"
 
 namespace shunt::netstack {
 namespace {
 
-using test::ip_json;
-using test::json_string;
-using test::NetnsGuard;
-
-TunOptions options_for(const std::string& name) {
-    TunOptions options;
-    options.name = name;
-    options.mtu = 9000;
-    options.ipv4 = InterfaceAddress::parse("198.18.0.1/15");
-    options.ipv6 = InterfaceAddress::parse("fd00:5::1/64");
-    return options;
-}
+using shunt::test::json_string;
+using shunt::test::NetnsGuard;
+using shunt::test::ip_json;
 
 bool link_exists(const std::string& netns, const std::string& name) {
     return !ip_json(netns, {"link", "show", "dev", name}).empty();
@@ -55,7 +47,7 @@ std::uint16_t ipv4_header_checksum(const std::uint8_t* header) {
 
 TEST(TunDeviceTest, CreatesDeviceWithMtuAddressesAndUp) {
     NetnsGuard netns;
-    TunDevice tun(options_for("shunt-t0"));
+    TunDevice tun(test::tun_test_options("shunt-t0"));
     EXPECT_EQ(tun.name(), "shunt-t0");
     EXPECT_GT(tun.ifindex(), 0);
     EXPECT_TRUE(::fcntl(tun.fd(), F_GETFL) & O_NONBLOCK);
@@ -65,6 +57,7 @@ TEST(TunDeviceTest, CreatesDeviceWithMtuAddressesAndUp) {
     const auto& link = links[0].as_object();
     EXPECT_EQ(link.at("ifindex").to_number<int>(), tun.ifindex());
     EXPECT_EQ(link.at("mtu").to_number<int>(), 9000);
+    EXPECT_EQ(link.at("txqlen").to_number<int>(), 8192);  // room for bursts of many flows
     const std::string flags = json_string(links[0], "flags");
     EXPECT_NE(flags.find("\"UP\""), std::string::npos) << flags;
 
@@ -95,7 +88,7 @@ TEST(TunDeviceTest, CreatesDeviceWithMtuAddressesAndUp) {
 TEST(TunDeviceTest, DeviceDisappearsWhenClosed) {
     NetnsGuard netns;
     {
-        TunDevice tun(options_for("shunt-t1"));
+        TunDevice tun(test::tun_test_options("shunt-t1"));
         ASSERT_TRUE(link_exists(netns.name(), "shunt-t1"));
         TunDevice moved(std::move(tun));
         EXPECT_EQ(tun.fd(), -1);
@@ -107,7 +100,7 @@ TEST(TunDeviceTest, DeviceDisappearsWhenClosed) {
 TEST(TunDeviceTest, TooLongNameIsAClearError) {
     NetnsGuard netns;
     try {
-        TunDevice tun(options_for("a-name-far-too-long"));
+        TunDevice tun(test::tun_test_options("a-name-far-too-long"));
         FAIL() << "no error";
     } catch (const std::system_error& e) {
         EXPECT_EQ(e.code().value(), ENAMETOOLONG);
@@ -119,7 +112,7 @@ TEST(TunDeviceTest, TooLongNameIsAClearError) {
 
 TEST(TunDeviceTest, FailedStepIsNamedAndDeviceRemoved) {
     NetnsGuard netns;
-    TunOptions options = options_for("shunt-t2");
+    TunOptions options = test::tun_test_options("shunt-t2");
     options.mtu = 70000;  // above the TUN maximum of 65535
     try {
         TunDevice tun(options);
@@ -133,7 +126,7 @@ TEST(TunDeviceTest, FailedStepIsNamedAndDeviceRemoved) {
 
 TEST(TunDeviceTest, PacketsPassThroughTheFdBothWays) {
     NetnsGuard netns;
-    TunDevice tun(options_for("shunt-t3"));
+    TunDevice tun(test::tun_test_options("shunt-t3"));
     RoutePlan plan;
     plan.tun_name = tun.name();
     plan.tun_ifindex = tun.ifindex();

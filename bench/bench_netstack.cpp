@@ -1,0 +1,254 @@
+// bench_netstack: shunt's TCP data path (TUN -> lwIP -> direct outbound) against the
+// kernel's own path between the same two network namespaces, in the same run.
+//
+//   1. throughput: iperf3 from the client namespace to the server namespace, (a) straight
+//      over the veth to the server's web address (the ceiling) and (b) to the fake IP
+//      shunt hands out for www.e2e.test, which shunt maps to the same address; one and
+//      four streams, plus one stream reversed (-R, server -> client). Each through-shunt
+//      run also yields shunt's CPU seconds per GB moved (utime+stime from /proc).
+//   2. memory: shunt's VmRSS/VmHWM at rest, then with CONNECTIONS idle established
+//      connections through it (made by this process: sockets created inside each
+//      namespace by a thread that joined it), then after they are closed.
+// The machine's cores are shared with the load generator (iperf3 runs on the same 2
+// CPUs as shunt), so (b) measures shunt plus the kernel work on both of its sides.
+//
+// usage: bench_netstack [SECONDS=5] [CONNECTIONS=10000]     needs root
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/netstack/idle_connections.hpp"
+#include "bench/netstack/iperf_run.hpp"
+#include "bench/netstack/process_stats.hpp"
+#include "tests/support/e2e_topology.hpp"
+#include "tests/support/shunt_in_namespace.hpp"
+
+using namespace shunt::test;
+using namespace shunt::bench;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kIperfPort = 5201;
+constexpr int kIdlePort = 5300;
+
+// shunt and the acceptor inherit this process's limit: 10,000 relayed flows need an fd
+// each for the outbound. The soft limit goes up to the hard one (raising the hard limit
+// needs CAP_SYS_RESOURCE, which a container may lack).
+rlim_t raise_fd_limit(rlim_t wanted) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    return limit.rlim_cur;
+}
+
+bool in_fake_range(const std::string& address) {
+    return address.rfind("198.18.", 0) == 0 || address.rfind("198.19.", 0) == 0;
+}
+
+struct Case {
+    const char* label;
+    int streams;
+    bool reverse;
+    IperfResult direct;
+    IperfResult shunt;
+    double ratio() const {
+        return direct.gbit_per_s > 0 ? shunt.gbit_per_s / direct.gbit_per_s : 0;
+    }
+};
+
+struct MemoryFigures {
+    MemoryUsage at_start, before_idle, with_idle, after_close;
+    int fds_before = 0, fds_with_idle = 0, fds_after = 0;
+    int opened = 0, accepted = 0;
+    double open_seconds = 0;
+    double drain_seconds = 0;  // from closing until shunt's fds are back to before
+};
+
+MemoryFigures measure_idle_connections(const E2eTopology& topology, const ShuntInNamespace& shunt,
+                                       const std::string& fake_ip, int count) {
+    MemoryFigures m;
+    const pid_t pid = shunt.pid();
+    m.before_idle = memory_usage(pid);
+    m.fds_before = open_fds(pid);
+    IdleConnections idle({.server_ns = topology.server_ns(),
+                          .client_ns = topology.client_ns(),
+                          .listen_port = kIdlePort,
+                          .target_v4 = fake_ip,
+                          .count = count});
+    const auto started = std::chrono::steady_clock::now();
+    m.opened = idle.open();
+    m.accepted = idle.wait_accepted(m.opened, 30s);
+    m.open_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Idle for a moment: lwIP's timers and any deferred work have run.
+    std::this_thread::sleep_for(2s);
+    m.with_idle = memory_usage(pid);
+    m.fds_with_idle = open_fds(pid);
+    idle.close_all();
+    const auto closed = std::chrono::steady_clock::now();
+    bool reported = false;
+    for (int i = 0; i < 600; ++i) {
+        m.fds_after = open_fds(pid);
+        if (m.fds_after <= m.fds_before) break;
+        if (i == 20 && !reported) {
+            // Still draining after 2 s: where the client's kernel thinks each one stands.
+            reported = true;
+            std::printf("  after 2 s, %d shunt fds left; client ns TCP states: %s\n", m.fds_after,
+                        topology
+                            .shell_in_client("ss -tanH | awk '{print $1}' | sort | uniq -c | "
+                                             "tr '\\n' ' '; ip -s link show " +
+                                             std::string(ShuntInNamespace::kTunName) +
+                                             " | sed -n '4p;6p' | tr '\\n' ' '")
+                            .out.c_str());
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    m.drain_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - closed).count();
+    m.after_close = memory_usage(pid);
+    return m;
+}
+
+double mb(long kb) {
+    return static_cast<double>(kb) / 1024.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == kAcceptorFlag)
+        return run_acceptor(std::stoi(argv[2]), argv[3]);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress visible when piped
+    const int seconds = argc > 1 ? std::stoi(argv[1]) : 5;
+    const int connections = argc > 2 ? std::stoi(argv[2]) : 10000;
+    // The TUN's MTU (shunt's default is 9000); 65535 lets lwIP use 64 KB segments.
+    const int mtu = argc > 3 ? std::stoi(argv[3]) : 9000;
+    const rlim_t fd_limit = raise_fd_limit(static_cast<rlim_t>(connections) + 4096);
+    if (fd_limit < static_cast<rlim_t>(connections) + 100)
+        std::fprintf(stderr, "fd limit %llu is too low for %d connections\n",
+                     static_cast<unsigned long long>(fd_limit), connections);
+
+    try {
+        E2eTopology topology;
+        // Room for the client's side of every idle connection and shunt's outbound side.
+        topology.run_in_client({"sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000"});
+        TempDir dir;
+        auto iperf_server =
+            topology.spawn_in_server({"iperf3", "-s", "-p", std::to_string(kIperfPort)},
+                                     {.netns = "",
+                                      .stdout_path = dir.file("iperf3.log"),
+                                      .stderr_path = dir.file("iperf3.log"),
+                                      .env = {}});
+        if (!wait_for_tcp_port(topology.server_v4(), kIperfPort, 10s, topology.server_ns())) {
+            std::cerr << "iperf3 server did not start\n";
+            return 1;
+        }
+        ShuntInNamespace shunt(
+            topology, {.extra_dns = "",
+                       .extra_tun = "max_tcp_flows = 20000\nmtu = " + std::to_string(mtu) + "\n",
+                       .top_level = ""});
+        shunt.start();
+        const std::string fake_ip = shunt.resolve(E2eTopology::kWebSite);
+        if (!in_fake_range(fake_ip)) {
+            std::cerr << "shunt did not answer a fake IP for " << E2eTopology::kWebSite << ": '"
+                      << fake_ip << "'\n"
+                      << shunt.log();
+            return 1;
+        }
+        const MemoryUsage at_start = memory_usage(shunt.pid());
+
+        std::printf(
+            "bench_netstack: iperf3 %d s per run, client ns -> server ns; direct to %s, through "
+            "shunt (TUN mtu %d) to %s (%s)\n",
+            seconds, E2eTopology::kWebV4, mtu, fake_ip.c_str(), E2eTopology::kWebSite);
+        std::vector<Case> cases = {{"1 stream", 1, false, {}, {}},
+                                   {"4 streams", 4, false, {}, {}},
+                                   {"1 stream -R", 1, true, {}, {}}};
+        bool all_ok = true;
+        for (auto& c : cases) {
+            // Alternating, so a noisy neighbour on the shared cores hits both sides alike.
+            c.direct = run_iperf(topology, {.server = E2eTopology::kWebV4,
+                                            .port = kIperfPort,
+                                            .seconds = seconds,
+                                            .streams = c.streams,
+                                            .reverse = c.reverse,
+                                            .watched_pid = 0});
+            c.shunt = run_iperf(topology, {.server = fake_ip,
+                                           .port = kIperfPort,
+                                           .seconds = seconds,
+                                           .streams = c.streams,
+                                           .reverse = c.reverse,
+                                           .watched_pid = shunt.pid()});
+            for (const auto* r : {&c.direct, &c.shunt})
+                if (!r->ok) {
+                    all_ok = false;
+                    std::printf("  %s: iperf3 failed: %s\n", c.label, r->error.c_str());
+                }
+            std::printf(
+                "  %-12s  direct %6.2f Gbit/s   shunt %6.2f Gbit/s   b/a %.2f   shunt CPU %.2f "
+                "s/GB\n",
+                c.label, c.direct.gbit_per_s, c.shunt.gbit_per_s, c.ratio(),
+                c.shunt.cpu_s_per_gb());
+        }
+
+        if (!is_running(shunt.pid())) {
+            const std::string log = shunt.log();
+            std::fprintf(stderr, "shunt died during the throughput runs; its log (tail):\n%s\n",
+                         log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+            return 1;
+        }
+        const auto m = measure_idle_connections(topology, shunt, fake_ip, connections);
+        std::printf("  idle connections: %d opened, %d accepted by the server, in %.1f s\n",
+                    m.opened, m.accepted, m.open_seconds);
+        std::printf(
+            "  shunt RSS/HWM MB: at start %.1f/%.1f, before idle %.1f/%.1f, with %d idle "
+            "%.1f/%.1f, after close %.1f/%.1f\n",
+            mb(at_start.rss_kb), mb(at_start.hwm_kb), mb(m.before_idle.rss_kb),
+            mb(m.before_idle.hwm_kb), m.accepted, mb(m.with_idle.rss_kb), mb(m.with_idle.hwm_kb),
+            mb(m.after_close.rss_kb), mb(m.after_close.hwm_kb));
+        const double per_connection_kb =
+            m.accepted > 0
+                ? static_cast<double>(m.with_idle.rss_kb - m.before_idle.rss_kb) / m.accepted
+                : 0;
+        std::printf(
+            "  shunt fds: %d before, %d with idle connections, %d at %.1f s after close; %.2f "
+            "KB RSS per idle connection\n",
+            m.fds_before, m.fds_with_idle, m.fds_after, m.drain_seconds, per_connection_kb);
+        if (m.accepted < connections) all_ok = false;
+
+        const double single_ratio = cases[0].ratio();
+        std::printf(
+            "  targets: single stream b/a %.2f (>= 0.5: %s); RSS with %d idle %.1f MB "
+            "(<= 60: %s)\n",
+            single_ratio, single_ratio >= 0.5 ? "met" : "MISSED", m.accepted,
+            mb(m.with_idle.rss_kb), mb(m.with_idle.rss_kb) <= 60 ? "met" : "MISSED");
+        std::printf(
+            "RESULT direct_1_gbps=%.2f shunt_1_gbps=%.2f ratio_1=%.2f direct_4_gbps=%.2f "
+            "shunt_4_gbps=%.2f ratio_4=%.2f direct_1r_gbps=%.2f shunt_1r_gbps=%.2f ratio_1r=%.2f "
+            "shunt_cpu_s_per_gb_1=%.2f shunt_cpu_s_per_gb_4=%.2f shunt_cpu_s_per_gb_1r=%.2f "
+            "rss_start_mb=%.1f rss_idle_mb=%.1f hwm_idle_mb=%.1f rss_after_mb=%.1f "
+            "idle_connections=%d kb_per_connection=%.2f tun_mtu=%d\n",
+            cases[0].direct.gbit_per_s, cases[0].shunt.gbit_per_s, cases[0].ratio(),
+            cases[1].direct.gbit_per_s, cases[1].shunt.gbit_per_s, cases[1].ratio(),
+            cases[2].direct.gbit_per_s, cases[2].shunt.gbit_per_s, cases[2].ratio(),
+            cases[0].shunt.cpu_s_per_gb(), cases[1].shunt.cpu_s_per_gb(),
+            cases[2].shunt.cpu_s_per_gb(), mb(at_start.rss_kb), mb(m.with_idle.rss_kb),
+            mb(m.with_idle.hwm_kb), mb(m.after_close.rss_kb), m.accepted, per_connection_kb, mtu);
+        if (!all_ok) {
+            const std::string log = shunt.log();
+            std::fprintf(stderr, "shunt log (tail):\n%s\n",
+                         log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+        }
+        return all_ok ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "bench_netstack: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,69 @@
+#include "bench/netstack/iperf_run.hpp"
+
+#include <chrono>
+
+#include "bench/netstack/process_stats.hpp"
+
+namespace shunt::bench {
+
+namespace {
+
+// The number after `"key":` at or after `from`; nullopt-like -1 when absent. iperf3's -J
+// output is regular enough that a JSON library is not worth a dependency here.
+double number_after(const std::string& json, const std::string& key, std::size_t from) {
+    const auto at = json.find("\"" + key + "\"", from);
+    if (at == std::string::npos) return -1;
+    const auto colon = json.find(':', at);
+    if (colon == std::string::npos) return -1;
+    try {
+        return std::stod(json.substr(colon + 1, 40));
+    } catch (...) {
+        return -1;
+    }
+}
+
+std::string string_after(const std::string& json, const std::string& key) {
+    const auto at = json.find("\"" + key + "\"");
+    if (at == std::string::npos) return "";
+    const auto open = json.find('"', json.find(':', at));
+    const auto close = json.find('"', open + 1);
+    if (open == std::string::npos || close == std::string::npos) return "";
+    return json.substr(open + 1, close - open - 1);
+}
+
+}  // namespace
+
+IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& options) {
+    std::vector<std::string> argv = {"iperf3",
+                                     "-c",
+                                     options.server,
+                                     "-p",
+                                     std::to_string(options.port),
+                                     "-t",
+                                     std::to_string(options.seconds),
+                                     "-P",
+                                     std::to_string(options.streams),
+                                     "-J"};
+    if (options.reverse) argv.push_back("-R");
+    const double cpu_before = options.watched_pid ? cpu_seconds(options.watched_pid) : 0;
+    const auto run = topology.run_in_client(argv, std::chrono::seconds(options.seconds + 30));
+    IperfResult result;
+    if (options.watched_pid) result.watched_cpu_s = cpu_seconds(options.watched_pid) - cpu_before;
+
+    const std::string error = string_after(run.out, "error");
+    // "end" holds sum_sent and sum_received once each, for one stream or many.
+    const auto received = run.out.rfind("\"sum_received\"");
+    if (!error.empty() || received == std::string::npos) {
+        result.error = error.empty() ? "no sum_received in iperf3 output (exit " +
+                                           std::to_string(run.exit_code) + ")"
+                                     : error;
+        return result;
+    }
+    result.bytes = number_after(run.out, "bytes", received);
+    result.gbit_per_s = number_after(run.out, "bits_per_second", received) / 1e9;
+    result.ok = result.bytes > 0 && result.gbit_per_s > 0;
+    if (!result.ok) result.error = "iperf3 moved nothing";
+    return result;
+}
+
+}  // namespace shunt::bench

@@ -1,0 +1,59 @@
+#include "bench/netstack/process_stats.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+namespace shunt::bench {
+
+double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), {});
+    const auto close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) return 0;
+    // Fields after "(comm)" start at field 3 (state); utime is 14, stime 15.
+    std::istringstream fields(stat.substr(close_paren + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+MemoryUsage memory_usage(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    MemoryUsage usage;
+    for (std::string line; std::getline(in, line);) {
+        // "VmRSS:\t   12345 kB"
+        if (line.rfind("VmRSS:", 0) == 0) usage.rss_kb = std::stol(line.substr(6));
+        if (line.rfind("VmHWM:", 0) == 0) usage.hwm_kb = std::stol(line.substr(6));
+    }
+    return usage;
+}
+
+int open_fds(pid_t pid) {
+    int count = 0;
+    const std::string path = "/proc/" + std::to_string(pid) + "/fd";
+    if (DIR* dir = ::opendir(path.c_str())) {
+        while (dirent* entry = ::readdir(dir))
+            if (entry->d_name[0] != '.') ++count;
+        ::closedir(dir);
+    }
+    return count;
+}
+
+bool is_running(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), {});
+    const auto close_paren = stat.rfind(')');
+    return close_paren != std::string::npos && close_paren + 2 < stat.size() &&
+           stat[close_paren + 2] != 'Z' && stat[close_paren + 2] != 'X';
+}
+
+}  // namespace shunt::bench

@@ -1,0 +1,23 @@
+// What /proc says about one process: CPU time so far, resident memory, open descriptors.
+// The benchmark samples shunt with these before and after each measurement.
+#pragma once
+
+#include <sys/types.h>
+
+namespace shunt::bench {
+
+// utime + stime in seconds.
+double cpu_seconds(pid_t pid);
+
+struct MemoryUsage {
+    long rss_kb = 0;  // VmRSS: resident now
+    long hwm_kb = 0;  // VmHWM: the peak resident so far
+};
+MemoryUsage memory_usage(pid_t pid);
+
+int open_fds(pid_t pid);
+
+// Running (not gone, not a zombie waiting to be reaped).
+bool is_running(pid_t pid);
+
+}  // namespace shunt::bench
