@@ -1,5 +1,6 @@
 #include "core/app.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <csignal>
@@ -132,6 +133,10 @@ int run_app(const std::string& config_path, int verbosity) {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
     }
+    // lwIP allocates one pbuf per segment, up to 64 KB with offload: by default glibc
+    // hands the top of the heap back after each burst and page-faults to get it again.
+    ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
+    ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
     setup_logging(result.config->log.level, verbosity);
     auto rules = rules::build_rules(*result.config);
     if (!rules.errors.empty()) {

@@ -96,6 +96,7 @@ struct TunConfig {
     bool enable = false;
     std::string name = "shunt0";
     int mtu = 9000;
+    bool offload = true;  // TUN segmentation offload (virtio-net header, TSO)
     // The device's own addresses: inside the fake-IP ranges (the pool never hands out
     // the first address of its range, which is what the defaults use).
     TunAddress address;                  // default: first address of fake_ip_range

@@ -41,6 +41,7 @@ void read_tun_section(const toml::table& table, ConfigReader& top, Config& confi
             tun.name = *name;
     }
     if (auto mtu = r.integer("mtu", 1280, 65535)) tun.mtu = static_cast<int>(*mtu);
+    if (auto offload = r.boolean("offload")) tun.offload = *offload;
 
     tun.address = first_address_of(config.dns.fake_ip_range);
     if (auto text = r.string("address")) {

@@ -64,6 +64,7 @@ void NetstackService::start() {
     TunOptions options;
     options.name = config_.name;
     options.mtu = config_.mtu;
+    options.offload = config_.offload;
     options.ipv4 = InterfaceAddress{config_.address.address, config_.address.prefix_length};
     if (config_.address6)
         options.ipv6 = InterfaceAddress{config_.address6->address, config_.address6->prefix_length};
@@ -78,8 +79,9 @@ void NetstackService::start() {
     router_options.connect_timeout = config_.connect_timeout;
     router_options.session.idle_timeout = config_.tcp_idle_timeout;
     tcp_router_ = std::make_unique<TcpFlowRouter>(executor_, dns_, engine_, router_options);
-    pump_ = std::make_unique<TunPump>(executor_, tun_->fd(), config_.mtu,
-                                      [this](std::span<const std::uint8_t> p) { on_packet(p); });
+    pump_ = std::make_unique<TunPump>(
+        executor_, tun_->fd(), config_.mtu,
+        [this](std::span<const std::uint8_t> p) { on_packet(p); }, tun_->offload());
     stack_ = std::make_unique<LwipStack>(
         executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { pump_->write(p); },
         [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); });

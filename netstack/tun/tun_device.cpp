@@ -118,9 +118,17 @@ TunDevice::TunDevice(const TunOptions& options) : mtu_(options.mtu), name_(optio
     if (fd_ < 0) step.raise(errno, "open /dev/net/tun");
     try {
         ifreq request{};
-        request.ifr_flags = IFF_TUN | IFF_NO_PI;
+        request.ifr_flags = IFF_TUN | IFF_NO_PI | (options.offload ? IFF_VNET_HDR : 0);
         std::memcpy(request.ifr_name, options.name.data(), options.name.size());
         if (::ioctl(fd_, TUNSETIFF, &request) != 0) step.raise(errno, "create device (TUNSETIFF)");
+        if (options.offload) {
+            // TSO needs checksum offload: large packets arrive with their TCP checksum
+            // left partial, which lwIP does not check anyway (CHECKSUM_CHECK_TCP 0).
+            const unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+            if (::ioctl(fd_, TUNSETOFFLOAD, features) != 0)
+                step.raise(errno, "enable offloads (TUNSETOFFLOAD)");
+            offload_ = true;
+        }
         // The kernel may have expanded a "%d" pattern; keep the real name.
         name_ = request.ifr_name;
         ifindex_ = static_cast<int>(::if_nametoindex(name_.c_str()));
@@ -141,6 +149,7 @@ TunDevice::TunDevice(TunDevice&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       ifindex_(std::exchange(other.ifindex_, 0)),
       mtu_(other.mtu_),
+      offload_(other.offload_),
       name_(std::move(other.name_)) {}
 
 TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
@@ -149,6 +158,7 @@ TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
         fd_ = std::exchange(other.fd_, -1);
         ifindex_ = std::exchange(other.ifindex_, 0);
         mtu_ = other.mtu_;
+        offload_ = other.offload_;
         name_ = std::move(other.name_);
     }
     return *this;

@@ -1,20 +1,26 @@
 #include "netstack/tun/tun_pump.hpp"
 
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
+#include "netstack/tun/tun_device.hpp"
 
 namespace shunt::netstack {
 
-TunPump::TunPump(boost::asio::any_io_executor executor, int fd, int mtu, PacketHandler on_packet)
+TunPump::TunPump(boost::asio::any_io_executor executor, int fd, int mtu, PacketHandler on_packet,
+                 bool vnet_header)
     : descriptor_(executor, ::dup(fd)),
       fd_(fd),
+      vnet_header_(vnet_header),
       on_packet_(std::move(on_packet)),
-      buffer_(static_cast<std::size_t>(mtu) + 128) {}
+      // An offloading device delivers TCP packets of up to 64 KB whatever the MTU.
+      buffer_(vnet_header ? kVirtioNetHeaderSize + 65536 : static_cast<std::size_t>(mtu) + 128) {}
 
 TunPump::~TunPump() {
     stop();
@@ -52,7 +58,12 @@ void TunPump::read_batch() {
             return;
         }
         ++stats_.packets_read;
-        on_packet_(std::span<const std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n)));
+        const std::size_t skip = vnet_header_ ? kVirtioNetHeaderSize : 0;
+        if (static_cast<std::size_t>(n) <= skip) continue;
+        // The header's checksum hints need no action: checksums of packets from the
+        // kernel are not checked (lwipopts.h), and GSO packets are one valid large packet.
+        on_packet_(std::span<const std::uint8_t>(buffer_.data() + skip,
+                                                 static_cast<std::size_t>(n) - skip));
     }
     // Batch used up with packets still waiting: let other work run, then go on reading
     // (waiting for readiness here could miss packets already queued).
@@ -63,8 +74,12 @@ void TunPump::read_batch() {
 }
 
 void TunPump::write(std::span<const std::uint8_t> packet) {
+    static const std::uint8_t kPlainHeader[kVirtioNetHeaderSize] = {};
+    iovec parts[2] = {{const_cast<std::uint8_t*>(kPlainHeader), kVirtioNetHeaderSize},
+                      {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
     for (;;) {
-        const ssize_t n = ::write(fd_, packet.data(), packet.size());
+        const ssize_t n =
+            vnet_header_ ? ::writev(fd_, parts, 2) : ::write(fd_, packet.data(), packet.size());
         if (n >= 0) {
             ++stats_.packets_written;
             return;

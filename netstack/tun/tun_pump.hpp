@@ -28,8 +28,12 @@ class TunPump {
         std::uint64_t write_dropped = 0;  // the device's queue was full, or an error
     };
 
-    // Does not own `fd` (the TunDevice does); `mtu` sizes the read buffer.
-    TunPump(boost::asio::any_io_executor executor, int fd, int mtu, PacketHandler on_packet);
+    // Does not own `fd` (the TunDevice does); `mtu` sizes the read buffer. With
+    // `vnet_header` (an offloading device) every packet carries a virtio_net_hdr, which the
+    // pump strips on read and adds (all zero: a plain, fully checksummed packet) on write,
+    // and reads take up to 64 KB.
+    TunPump(boost::asio::any_io_executor executor, int fd, int mtu, PacketHandler on_packet,
+            bool vnet_header = false);
     ~TunPump();
     TunPump(const TunPump&) = delete;
     TunPump& operator=(const TunPump&) = delete;
@@ -47,6 +51,7 @@ class TunPump {
 
     boost::asio::posix::stream_descriptor descriptor_;
     int fd_;
+    bool vnet_header_;
     PacketHandler on_packet_;
     std::vector<std::uint8_t> buffer_;
     bool running_ = false;

@@ -1,11 +1,17 @@
 // The data path end to end, with real programs: curl in the client namespace, shunt there
 // with its TUN device and fake-IP DNS, nginx and unbound in the server namespace. Every
 // byte goes app -> kernel -> TUN -> lwIP -> shunt's direct outbound -> veth -> nginx.
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/netns_thread.hpp"
 #include "tests/support/nginx_server.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 
@@ -94,6 +100,60 @@ TEST_F(TcpDirectE2e, UnknownFakeIpAndClosedPortAreResetPromptly) {
         << refused.exit_code;
     EXPECT_LT(std::chrono::steady_clock::now() - dial_started, 3s);
     EXPECT_NE(shunt.log().find("refused: dial www.e2e.test"), std::string::npos) << shunt.log();
+}
+
+// Connects from the client namespace; the socket stays usable from any thread.
+int connect_in(const std::string& netns, const std::string& address, int port) {
+    int fd = -1;
+    run_in_netns(netns, [&] {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(static_cast<std::uint16_t>(port));
+        ::inet_pton(AF_INET, address.c_str(), &to.sin_addr);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+            ::close(fd);
+            fd = -1;
+        }
+    });
+    return fd;
+}
+
+// What a read on an idle connection gives within `timeout_ms`: 0 still open (timeout),
+// -ECONNRESET reset, 1 end of stream or data.
+int probe(int fd, int timeout_ms) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) == 0) return 0;
+    char byte;
+    const ssize_t n = ::recv(fd, &byte, 1, 0);
+    return n < 0 ? -errno : 1;
+}
+
+TEST_F(TcpDirectE2e, FlowsAboveTheCapAreResetAndTheCapFreesUp) {
+    ShuntInNamespace shunt(topology_, {"", "max_tcp_flows = 4\n", ""});
+    shunt.start();
+    const std::string fake = shunt.resolve(E2eTopology::kWebSite);
+    std::vector<int> held;
+    for (int i = 0; i < 4; ++i) held.push_back(connect_in(topology_.client_ns(), fake, 80));
+    for (int fd : held) ASSERT_GE(fd, 0);
+    std::this_thread::sleep_for(300ms);
+    for (int fd : held) EXPECT_EQ(probe(fd, 0), 0) << "a flow under the cap was closed";
+    // lwIP completes the handshake, then the router refuses the fifth flow with a reset.
+    const int fifth = connect_in(topology_.client_ns(), fake, 80);
+    ASSERT_GE(fifth, 0);
+    EXPECT_EQ(probe(fifth, 2000), -ECONNRESET);
+    ::close(fifth);
+    EXPECT_NE(shunt.log().find("concurrent flows (the cap)"), std::string::npos);
+    // One closes: a new flow fits again.
+    ::close(held.back());
+    held.pop_back();
+    std::this_thread::sleep_for(300ms);
+    const int again = connect_in(topology_.client_ns(), fake, 80);
+    ASSERT_GE(again, 0);
+    EXPECT_EQ(probe(again, 500), 0);
+    ::close(again);
+    for (int fd : held) ::close(fd);
+    EXPECT_EQ(shunt.stop(), 0);
 }
 
 TEST_F(TcpDirectE2e, FakeIpLearnedBeforeKillNineStillWorksAfterRestart) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/netns_thread.hpp"
 #include "tests/support/nginx_server.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 
@@ -21,19 +22,6 @@ namespace shunt::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Runs `body` on a thread inside network namespace `netns` (a thread's namespace is its
-// own: the test thread stays where it is).
-void in_namespace(const std::string& netns, const std::function<void()>& body) {
-    std::thread worker([&] {
-        const int fd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-        ASSERT_GE(fd, 0) << netns;
-        ASSERT_EQ(::setns(fd, CLONE_NEWNET), 0) << std::strerror(errno);
-        ::close(fd);
-        body();
-    });
-    worker.join();
-}
 
 struct Datagram {
     std::string text;
@@ -71,7 +59,7 @@ TEST(UdpIcmpV6E2e, UdpRequestResponseAndFullConeThroughShunt) {
     CommandResult sent;
     int fd = -1;
     // The socket is made in the client namespace; once made it works from any thread.
-    in_namespace(topology.client_ns(),
+    run_in_netns(topology.client_ns(),
                  [&] { fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); });
     ASSERT_GE(fd, 0);
     sockaddr_in to{};

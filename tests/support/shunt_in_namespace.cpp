@@ -13,9 +13,12 @@ namespace shunt::test {
 
 ShuntInNamespace::ShuntInNamespace(const E2eTopology& topology, Options options)
     : topology_(topology), resolv_dir_("/etc/netns/" + topology.client_ns()) {
+    std::string listen;
+    for (const auto& address : options.dns_listen)
+        listen += (listen.empty() ? "\"" : ", \"") + address + "\"";
     std::ostringstream config;
     config << options.top_level << "\n[log]\nlevel = \"debug\"\n\n[dns]\n"
-           << "listen = [\"127.0.0.1:53\"]\n"
+           << "listen = [" << listen << "]\n"
            << "fake_ip_store = \"" << dir_.file("fakeip.db") << "\"\n"
            << "upstreams = [\"udp://" << topology.server_v4() << ":53\"]\n"
            << "upstream_timeout_ms = 1500\n"

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/e2e_topology.hpp"
@@ -20,6 +21,7 @@ class ShuntInNamespace {
         std::string extra_dns;  // more lines for [dns]
         std::string extra_tun;  // more lines for [tun]
         std::string top_level;  // lines before the first section (mode, rules)
+        std::vector<std::string> dns_listen = {"127.0.0.1:53"};  // [dns] listen
     };
 
     ShuntInNamespace(const E2eTopology& topology, Options options);

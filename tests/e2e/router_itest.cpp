@@ -1,0 +1,85 @@
+// shunt as a router's gateway (`[tun] lan_interfaces`): a third namespace plays a LAN
+// device behind the client namespace, which forwards. Its traffic to fake IPs and, through
+// the `iif` rules, to real addresses must go through shunt.
+#include <gtest/gtest.h>
+
+#include "tests/support/e2e_topology.hpp"
+#include "tests/support/nginx_server.hpp"
+#include "tests/support/shunt_in_namespace.hpp"
+
+namespace shunt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A LAN device: namespace `lan` with eth0 10.201.N.2/24, joined by a veth to the router
+// (the topology's client namespace: lan0, 10.201.N.1/24), default route via the router.
+class LanDevice {
+  public:
+    explicit LanDevice(const E2eTopology& topology)
+        : name_("shunt-e2e-lan-" + std::to_string(::getpid())),
+          prefix_("10.201." + std::to_string(topology.subnet_index()) + ".") {
+        E2eTopology::remove_namespace(name_);  // left by a crashed run
+        run({"ip", "netns", "add", name_});
+        run({"ip", "-n", topology.client_ns(), "link", "add", "lan0", "type", "veth", "peer",
+             "name", "eth0", "netns", name_});
+        run({"ip", "-n", topology.client_ns(), "addr", "add", router() + "/24", "dev", "lan0"});
+        run({"ip", "-n", topology.client_ns(), "link", "set", "lan0", "up"});
+        run({"ip", "-n", name_, "addr", "add", address() + "/24", "dev", "eth0"});
+        run({"ip", "-n", name_, "link", "set", "eth0", "up"});
+        run({"ip", "-n", name_, "link", "set", "lo", "up"});
+        run({"ip", "-n", name_, "route", "add", "default", "via", router()});
+        run({"ip", "netns", "exec", topology.client_ns(), "sysctl", "-qw",
+             "net.ipv4.ip_forward=1"});
+    }
+    ~LanDevice() { E2eTopology::remove_namespace(name_); }
+    LanDevice(const LanDevice&) = delete;
+    LanDevice& operator=(const LanDevice&) = delete;
+
+    const std::string& name() const { return name_; }
+    std::string router() const { return prefix_ + "1"; }
+    std::string address() const { return prefix_ + "2"; }
+
+  private:
+    static void run(const std::vector<std::string>& argv) {
+        auto result = run_command(argv);
+        if (result.exit_code != 0)
+            throw std::runtime_error("LanDevice: " + argv.back() + ": " + result.out);
+    }
+    std::string name_;
+    std::string prefix_;
+};
+
+TEST(RouterE2e, LanDeviceTrafficGoesThroughShunt) {
+    E2eTopology topology;
+    NginxServer nginx(topology);
+    const auto file = nginx.add_file("lan.bin", 2u << 20, 17);
+    LanDevice lan(topology);
+    ShuntInNamespace shunt(
+        topology,
+        {"", "lan_interfaces = [\"lan0\"]\n", "", {"127.0.0.1:53", lan.router() + ":53"}});
+    shunt.start();
+
+    // By name, through the router's DNS (shunt): a fake IP, fetched through the TUN.
+    auto dig = run_command({"ip", "netns", "exec", lan.name(), "dig", "+short", "+time=2",
+                            "@" + lan.router(), E2eTopology::kWebSite});
+    const std::string fake = dig.out.substr(0, dig.out.find('\n'));
+    ASSERT_EQ(fake.rfind("198.18.", 0), 0u) << dig.out << shunt.log();
+    auto by_name = http_get_sha256(lan.name(), std::string("http://www.e2e.test") + file.url_path,
+                                   {"--resolve", "www.e2e.test:80:" + fake}, 30s);
+    ASSERT_EQ(by_name.exit_code, 0) << shunt.log().substr(0, 4000);
+    EXPECT_EQ(by_name.sha256, file.sha256);
+
+    // A real address: without lan_interfaces the router would forward it straight on.
+    auto by_address =
+        http_get_sha256(lan.name(), nginx.url(E2eTopology::kWebV4, file.url_path), {}, 30s);
+    ASSERT_EQ(by_address.exit_code, 0) << shunt.log().substr(0, 4000);
+    EXPECT_EQ(by_address.sha256, file.sha256);
+    const std::string log = shunt.log();
+    EXPECT_NE(log.find("tcp " + lan.address() + ":"), std::string::npos) << log.substr(0, 4000);
+    EXPECT_NE(log.find(std::string("-> ") + E2eTopology::kWebV4 + ":80"), std::string::npos);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+}  // namespace
+}  // namespace shunt::test
