@@ -53,6 +53,12 @@ inline bool record_holds(const char* record, std::string_view name) noexcept {
     return length == name.size() && std::memcmp(record + kRecordHeader, name.data(), length) == 0;
 }
 
+// The filter's bit for a hash: bits 20.. (the table index uses the low bits, the tag the
+// high 32), so the filter and the table fail independently.
+inline std::uint64_t filter_bit(std::uint64_t hash, std::uint64_t mask) noexcept {
+    return (hash >> 20) & mask;
+}
+
 // Smallest power of two keeping the load factor at or under 0.7.
 std::size_t table_size_for(std::size_t names) {
     std::size_t size = 8;
@@ -79,11 +85,15 @@ std::optional<std::uint32_t> DomainMatcher::match(std::string_view name) const n
     std::size_t count = 0;
     std::uint64_t h = kFnvOffset;
     const Slot* slots = slots_.data();
+    const std::uint64_t* filter = filter_.data();
     for (std::size_t i = name.size(); i-- > 0;) {
         h = (h ^ static_cast<unsigned char>(name[i])) * kFnvPrime;
         if (i == 0 || name[i - 1] == '.') {
             std::uint64_t finished = finish_hash(h);
-            __builtin_prefetch(slots + (finished & mask_));
+            const std::uint64_t bit = filter_bit(finished, filter_mask_);
+            // Only suffixes that may be in the table cost a fetch of its slot.
+            if (filter[bit >> 6] & (std::uint64_t{1} << (bit & 63)))
+                __builtin_prefetch(slots + (finished & mask_));
             hashes[count] = finished;
             starts[count] = static_cast<std::uint8_t>(i);
             ++count;
@@ -98,6 +108,8 @@ std::optional<std::uint32_t> DomainMatcher::match(std::string_view name) const n
     std::uint32_t best = kNoValue;
     const char* arena = arena_.data();
     for (std::size_t k = 0; k < count; ++k) {
+        const std::uint64_t bit = filter_bit(hashes[k], filter_mask_);
+        if (!(filter[bit >> 6] & (std::uint64_t{1} << (bit & 63)))) break;  // in no record
         const std::uint32_t tag = tag_of(hashes[k]);
         const std::string_view suffix = name.substr(starts[k]);
         const char* found = nullptr;
@@ -119,7 +131,8 @@ std::optional<std::uint32_t> DomainMatcher::match(std::string_view name) const n
 }
 
 std::size_t DomainMatcher::memory_bytes() const noexcept {
-    return slots_.capacity() * sizeof(Slot) + arena_.capacity();
+    return slots_.capacity() * sizeof(Slot) + arena_.capacity() +
+           filter_.capacity() * sizeof(std::uint64_t);
 }
 
 void DomainMatcherBuilder::add(std::string_view name, DomainMatchKind kind, std::uint32_t value) {
@@ -213,6 +226,19 @@ DomainMatcher DomainMatcherBuilder::build() {
         m.mask_ = mask;
     }
     m.arena_.shrink_to_fit();
+
+    std::size_t bits = 64;
+    while (bits < m.record_count_ * 8) bits *= 2;
+    m.filter_.assign(bits / 64, 0);
+    m.filter_mask_ = bits - 1;
+    for (const auto& slot : m.slots_) {
+        if (slot.tag == 0) continue;
+        const char* record = m.arena_.data() + slot.offset;
+        const std::string_view name(record + kRecordHeader,
+                                    static_cast<unsigned char>(record[kLengthAt]));
+        const std::uint64_t bit = filter_bit(domain_suffix_hash(name), m.filter_mask_);
+        m.filter_[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+    }
 
     pending_.clear();
     pending_.shrink_to_fit();
