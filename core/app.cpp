@@ -95,8 +95,26 @@ class App {
         // A mode switched at runtime survives reloads that leave `mode` alone.
         if (result.config->mode != config_->mode) engine_->set_mode(result.config->mode);
         log_rules(*result.config, rules);
+        if (tun_changed(config_->tun, result.config->tun))
+            spdlog::warn(
+                "reload: [tun] changes take effect at the next start; the running "
+                "device, routes and flows are kept");
         config_ = result.config;
         spdlog::info("reloaded {}", path_);
+    }
+
+    static bool tun_changed(const TunConfig& a, const TunConfig& b) {
+        auto endpoints = [](const std::vector<Endpoint>& list) {
+            std::string out;
+            for (const auto& e : list) out += e.to_string() + " ";
+            return out;
+        };
+        return a.enable != b.enable || a.name != b.name || a.mtu != b.mtu ||
+               a.offload != b.offload || a.auto_route != b.auto_route ||
+               a.routing_mark != b.routing_mark || a.table != b.table ||
+               a.rule_priority != b.rule_priority || a.lan_interfaces != b.lan_interfaces ||
+               endpoints(a.dns_hijack) != endpoints(b.dns_hijack) ||
+               a.max_tcp_flows != b.max_tcp_flows || a.max_udp_sessions != b.max_udp_sessions;
     }
 
     static void log_rules(const Config& config, const rules::RuleBuildResult& rules) {

@@ -3,8 +3,10 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "dns/server/dns_service.hpp"
 #include "netstack/icmp/icmp_responder.hpp"
@@ -13,6 +15,7 @@
 #include "netstack/packet/udp_datagram.hpp"
 #include "netstack/route/route_setup.hpp"
 #include "netstack/tcp/tcp_flow_router.hpp"
+#include "netstack/tun/gso_coalescer.hpp"
 #include "netstack/tun/tun_device.hpp"
 #include "netstack/tun/tun_pump.hpp"
 #include "netstack/udp/udp_flow_router.hpp"
@@ -30,6 +33,19 @@ std::uint8_t transport_protocol(std::span<const std::uint8_t> packet) {
     if (version == 4 && packet.size() >= 20) return packet[9];
     if (version == 6 && packet.size() >= 40) return packet[6];
     return 0;
+}
+
+// With auto_route, replies to shunt's own (marked) connections arrive on the uplink, but
+// the kernel's reverse-path check looks the source up without the mark and finds the
+// TUN: strict mode (1) drops them. Loose mode (2) or off (0) is needed.
+void warn_on_strict_reverse_path_filter() {
+    std::ifstream in("/proc/sys/net/ipv4/conf/all/rp_filter");
+    int mode = 0;
+    if (in >> mode && mode == 1)
+        spdlog::warn(
+            "tun: net.ipv4.conf.all.rp_filter is 1 (strict): with auto_route the "
+            "kernel drops replies on the uplink; set it to 2 (loose): "
+            "sysctl -w net.ipv4.conf.all.rp_filter=2");
 }
 
 }  // namespace
@@ -55,6 +71,7 @@ void NetstackService::start() {
     plan.captured = captured_;
     plan.lan_interfaces = config_.lan_interfaces;
 
+    if (config_.auto_route) warn_on_strict_reverse_path_filter();
     const auto leftovers = RouteSetup::cleanup_leftovers(plan);
     if (leftovers.rules || leftovers.routes || leftovers.device)
         spdlog::warn("tun: removed what an earlier run left behind: {} rules, {} routes{}",
@@ -82,8 +99,13 @@ void NetstackService::start() {
     pump_ = std::make_unique<TunPump>(
         executor_, tun_->fd(), config_.mtu,
         [this](std::span<const std::uint8_t> p) { on_packet(p); }, tun_->offload());
+    if (tun_->offload())
+        coalescer_ = std::make_unique<GsoCoalescer>(
+            [this](std::span<const std::uint8_t> header, std::span<const std::uint8_t> p) {
+                pump_->write_with_header(header, p);
+            });
     stack_ = std::make_unique<LwipStack>(
-        executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { pump_->write(p); },
+        executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { write_tcp(p); },
         [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); });
     auto write = [this](std::span<const std::uint8_t> p) { pump_->write(p); };
     udp_router_ = std::make_unique<UdpFlowRouter>(executor_, dns_, engine_, config_.routing_mark);
@@ -111,11 +133,29 @@ void NetstackService::stop() {
     // lwIP goes before the router: its destructor aborts what is left, and the sessions'
     // callbacks are already detached.
     stack_.reset();
+    coalescer_.reset();
     tcp_router_.reset();
     pump_.reset();
     if (routes_) routes_->remove();
     routes_.reset();
     tun_.reset();
+}
+
+// lwIP's output. With a coalescer, segments gather until the loop finishes what it is
+// doing (one post per burst), then leave as few large writes.
+void NetstackService::write_tcp(std::span<const std::uint8_t> packet) {
+    if (!coalescer_) {
+        pump_->write(packet);
+        return;
+    }
+    coalescer_->add(packet);
+    if (flush_posted_ || !coalescer_->pending()) return;
+    flush_posted_ = true;
+    boost::asio::post(executor_, [this, alive = std::weak_ptr<char>(alive_)] {
+        if (alive.expired()) return;
+        flush_posted_ = false;
+        if (coalescer_) coalescer_->flush();
+    });
 }
 
 std::size_t NetstackService::tcp_flow_count() const {

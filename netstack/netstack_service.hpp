@@ -27,6 +27,7 @@ class RouteSetup;
 class TunPump;
 class LwipStack;
 class TcpFlowRouter;
+class GsoCoalescer;
 class UdpFlowRouter;
 class UdpSessionTable;
 class IcmpResponder;
@@ -61,6 +62,7 @@ class NetstackService {
 
   private:
     void on_packet(std::span<const std::uint8_t> packet);
+    void write_tcp(std::span<const std::uint8_t> packet);
     bool hijack_dns(const UdpDatagramView& datagram);
 
     boost::asio::any_io_executor executor_;
@@ -73,6 +75,10 @@ class NetstackService {
     std::unique_ptr<TcpFlowRouter> tcp_router_;
     std::unique_ptr<LwipStack> stack_;
     std::unique_ptr<TunPump> pump_;
+    // Offloading devices: lwIP's segments of one flow leave as one 64 KB write.
+    std::unique_ptr<GsoCoalescer> coalescer_;
+    bool flush_posted_ = false;
+    std::shared_ptr<char> alive_ = std::make_shared<char>();
     std::unique_ptr<UdpFlowRouter> udp_router_;
     std::unique_ptr<UdpSessionTable> udp_table_;
     std::unique_ptr<IcmpResponder> icmp_;

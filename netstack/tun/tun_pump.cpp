@@ -75,7 +75,12 @@ void TunPump::read_batch() {
 
 void TunPump::write(std::span<const std::uint8_t> packet) {
     static const std::uint8_t kPlainHeader[kVirtioNetHeaderSize] = {};
-    iovec parts[2] = {{const_cast<std::uint8_t*>(kPlainHeader), kVirtioNetHeaderSize},
+    write_with_header(std::span<const std::uint8_t>(kPlainHeader, kVirtioNetHeaderSize), packet);
+}
+
+void TunPump::write_with_header(std::span<const std::uint8_t> header,
+                                std::span<const std::uint8_t> packet) {
+    iovec parts[2] = {{const_cast<std::uint8_t*>(header.data()), header.size()},
                       {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
     for (;;) {
         const ssize_t n =

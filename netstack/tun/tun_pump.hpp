@@ -41,6 +41,9 @@ class TunPump {
     void start();
     void stop();
     void write(std::span<const std::uint8_t> packet);
+    // On an offloading device: the packet with the caller's virtio_net_hdr (a GSO packet).
+    void write_with_header(std::span<const std::uint8_t> header,
+                           std::span<const std::uint8_t> packet);
     const Stats& stats() const { return stats_; }
 
   private:
