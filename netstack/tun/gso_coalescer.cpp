@@ -3,12 +3,12 @@
 #include <cstring>
 
 #include "netstack/packet/checksum.hpp"
+#include "netstack/packet/ip_packet.hpp"
 
 namespace shunt::netstack {
 
 namespace {
 
-constexpr std::uint8_t kProtocolTcp = 6;
 constexpr std::uint8_t kTcpAck = 0x10;
 constexpr std::uint8_t kTcpPsh = 0x08;
 constexpr std::size_t kMaxPacket = 65535;
