@@ -108,6 +108,7 @@ struct TunConfig {
     std::vector<Endpoint> dns_hijack;  // "any:53" is 0.0.0.0:53 and [::]:53
     std::vector<std::string> lan_interfaces;
     std::size_t max_tcp_flows = 16384;
+    std::size_t max_half_open = 255;  // handshakes in progress (lwIP's backlog is at most 255)
     std::size_t max_udp_sessions = 4096;
     std::chrono::seconds tcp_idle_timeout{300};
     std::chrono::seconds udp_idle_timeout{60};

@@ -102,6 +102,8 @@ void read_tun_section(const toml::table& table, ConfigReader& top, Config& confi
               });
     if (auto v = r.integer("max_tcp_flows", 1, 1'000'000))
         tun.max_tcp_flows = static_cast<std::size_t>(*v);
+    if (auto v = r.integer("max_half_open", 1, 255))
+        tun.max_half_open = static_cast<std::size_t>(*v);
     if (auto v = r.integer("max_udp_sessions", 1, 1'000'000))
         tun.max_udp_sessions = static_cast<std::size_t>(*v);
     if (auto v = r.integer("tcp_idle_timeout_s", 1, 86400))

@@ -12,6 +12,7 @@
 #include "netstack/icmp/icmp_responder.hpp"
 #include "netstack/lwip/lwip_stack.hpp"
 #include "netstack/packet/ip_packet.hpp"
+#include "netstack/packet/tcp_reset.hpp"
 #include "netstack/packet/udp_datagram.hpp"
 #include "netstack/route/route_setup.hpp"
 #include "netstack/tcp/tcp_flow_router.hpp"
@@ -170,6 +171,7 @@ void NetstackService::on_packet(std::span<const std::uint8_t> packet) {
     // TCP, the bulk of the traffic, goes to lwIP without a full parse (lwIP checks it).
     if (transport_protocol(packet) == IPPROTO_TCP) {
         ++stats_.tcp_packets;
+        if (stack_->half_open() >= config_.max_half_open && refuse_syn_at_cap(packet)) return;
         stack_->input(packet);
         return;
     }
@@ -197,6 +199,30 @@ void NetstackService::on_packet(std::span<const std::uint8_t> packet) {
             ++stats_.other_dropped;
             return;
     }
+}
+
+// At the half-open cap a new connection attempt is refused at once with an RST (lwIP
+// would drop it silently and the app would wait for SYN retransmissions); a SYN that
+// belongs to a handshake already in progress still reaches lwIP.
+bool NetstackService::refuse_syn_at_cap(std::span<const std::uint8_t> packet) {
+    const IpParseResult parsed = parse_ip_packet(packet);
+    if (!parsed.ok() || !is_tcp_syn(parsed.view)) return false;
+    const auto* tcp = parsed.view.payload.data();
+    const auto source_port = static_cast<std::uint16_t>((tcp[0] << 8) | tcp[1]);
+    const auto destination_port = static_cast<std::uint16_t>((tcp[2] << 8) | tcp[3]);
+    if (LwipStack::has_connection(parsed.view.source, source_port, parsed.view.destination,
+                                  destination_port))
+        return false;
+    std::uint8_t reset[60];
+    const std::size_t length = build_tcp_reset(parsed.view, reset);
+    if (length == 0) return false;
+    write_tcp(std::span<const std::uint8_t>(reset, length));
+    if (stats_.half_open_refused++ % 1000 == 0)
+        spdlog::warn(
+            "tcp: {} handshakes in progress (max_half_open): refusing new ones with "
+            "RST ({} so far)",
+            stack_->half_open(), stats_.half_open_refused);
+    return true;
 }
 
 // DNS to a hijacked address:port is answered by dns/ in-process, with no socket: the

@@ -38,6 +38,7 @@ class NetstackService {
   public:
     struct Stats {
         std::uint64_t tcp_packets = 0;
+        std::uint64_t half_open_refused = 0;  // SYNs answered with RST at max_half_open
         std::uint64_t udp_packets = 0;
         std::uint64_t dns_hijacked = 0;
         std::uint64_t icmp_packets = 0;
@@ -64,6 +65,7 @@ class NetstackService {
     void on_packet(std::span<const std::uint8_t> packet);
     void write_tcp(std::span<const std::uint8_t> packet);
     bool hijack_dns(const UdpDatagramView& datagram);
+    bool refuse_syn_at_cap(std::span<const std::uint8_t> packet);
 
     boost::asio::any_io_executor executor_;
     TunConfig config_;

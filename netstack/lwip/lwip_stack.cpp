@@ -1,5 +1,6 @@
 #include "netstack/lwip/lwip_stack.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -137,6 +138,28 @@ std::size_t LwipStack::pcb_count() {
     for (tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next) ++count;
     for (tcp_pcb* pcb = tcp_tw_pcbs; pcb != nullptr; pcb = pcb->next) ++count;
     return count;
+}
+
+std::size_t LwipStack::half_open() const {
+    return reinterpret_cast<const tcp_pcb_listen*>(listener_)->accepts_pending;
+}
+
+bool LwipStack::has_connection(const IpAddress& source, std::uint16_t source_port,
+                               const IpAddress& destination, std::uint16_t destination_port) {
+    for (tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next) {
+        if (pcb->remote_port != source_port || pcb->local_port != destination_port) continue;
+        if (IP_IS_V4_VAL(pcb->remote_ip) != source.is_v4()) continue;
+        if (source.is_v4()) {
+            if (lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip))) == source.v4() &&
+                lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip))) == destination.v4())
+                return true;
+        } else if (std::memcmp(ip_2_ip6(&pcb->remote_ip)->addr, source.bytes().data(), 16) == 0 &&
+                   std::memcmp(ip_2_ip6(&pcb->local_ip)->addr, destination.bytes().data(), 16) ==
+                       0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void LwipStack::arm_timers() {

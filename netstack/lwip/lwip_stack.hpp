@@ -22,6 +22,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/ip_address.hpp"
+
 struct tcp_pcb;
 struct netif;
 struct pbuf;
@@ -53,6 +55,12 @@ class LwipStack {
 
     // Pcbs lwIP still tracks (established, closing, TIME_WAIT), for tests and stats.
     static std::size_t pcb_count();
+    // Connections in the handshake (SYN received, not yet accepted).
+    std::size_t half_open() const;
+    // lwIP already has a pcb for this segment's connection (a retransmitted SYN of a
+    // handshake in progress must reach it, not be refused).
+    static bool has_connection(const IpAddress& source, std::uint16_t source_port,
+                               const IpAddress& destination, std::uint16_t destination_port);
     const Stats& stats() const { return stats_; }
 
   private:

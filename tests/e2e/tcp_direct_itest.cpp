@@ -8,8 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <thread>
 
+#include "netstack/packet/checksum.hpp"
+#include "netstack/packet/ip_header_writer.hpp"
 #include "tests/support/e2e_topology.hpp"
 #include "tests/support/netns_thread.hpp"
 #include "tests/support/nginx_server.hpp"
@@ -175,6 +179,48 @@ TEST_F(TcpDirectE2e, FlowsAboveTheCapAreResetAndTheCapFreesUp) {
     EXPECT_EQ(probe(again, 500), 0);
     ::close(again);
     for (int fd : held) ::close(fd);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+// SYNs from addresses that never answer leave their handshakes half-open in lwIP; past
+// max_half_open a new attempt must be refused at once, not left to time out.
+TEST_F(TcpDirectE2e, HandshakesAboveTheHalfOpenCapAreReset) {
+    ShuntInNamespace shunt(topology_, {"", "max_half_open = 4\n", ""});
+    shunt.start();
+    const std::string fake = shunt.resolve(E2eTopology::kWebSite);
+    const auto destination = *IpAddress::parse(fake);
+    run_in_netns(topology_.client_ns(), [&] {
+        const int raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+        ASSERT_GE(raw, 0) << std::strerror(errno);
+        for (std::uint32_t i = 1; i <= 6; ++i) {
+            const auto source = IpAddress::from_v4(0x0a630000u + i);  // 10.99.0.i
+            std::uint8_t packet[40] = {};
+            netstack::write_ip_header(std::span(packet, 20), source, destination, 6, 20);
+            std::uint8_t* tcp = packet + 20;
+            netstack::write_u16(tcp, static_cast<std::uint16_t>(40000 + i));
+            netstack::write_u16(tcp + 2, 80);
+            tcp[7] = 1;  // seq 1
+            tcp[12] = 5 << 4;
+            tcp[13] = 0x02;  // SYN
+            netstack::write_u16(tcp + 14, 65535);
+            netstack::write_u16(
+                tcp + 16, netstack::transport_checksum(source, destination, 6, std::span(tcp, 20)));
+            sockaddr_in to{};
+            to.sin_family = AF_INET;
+            ::inet_pton(AF_INET, fake.c_str(), &to.sin_addr);
+            ASSERT_EQ(::sendto(raw, packet, sizeof packet, 0, reinterpret_cast<sockaddr*>(&to),
+                               sizeof to),
+                      40)
+                << std::strerror(errno);
+        }
+        ::close(raw);
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_NE(shunt.log().find("max_half_open"), std::string::npos) << shunt.log().substr(0, 3000);
+    // A real client now: refused at once (RST to its SYN), not left waiting.
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(connect_in(topology_.client_ns(), fake, 80), -ECONNREFUSED);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
     EXPECT_EQ(shunt.stop(), 0);
 }
 
