@@ -224,6 +224,20 @@ TEST_F(TcpDirectE2e, HandshakesAboveTheHalfOpenCapAreReset) {
     EXPECT_EQ(shunt.stop(), 0);
 }
 
+TEST_F(TcpDirectE2e, IdleFlowsAreResetAfterTheIdleTimeout) {
+    ShuntInNamespace shunt(topology_, {"", "tcp_idle_timeout_s = 1\n", ""});
+    shunt.start();
+    const std::string fake = shunt.resolve(E2eTopology::kWebSite);
+    const int fd = connect_in(topology_.client_ns(), fake, 80);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(probe(fd, 300), 0) << "closed before the timeout";
+    EXPECT_EQ(probe(fd, 3000), -ECONNRESET) << "an idle flow outlived tcp_idle_timeout_s";
+    ::close(fd);
+    EXPECT_EQ(shunt.stop(), 0);  // the log is complete once shunt exits
+    EXPECT_NE(shunt.log().find("closed (idle timeout)"), std::string::npos)
+        << shunt.log().substr(0, 3000);
+}
+
 TEST_F(TcpDirectE2e, FakeIpLearnedBeforeKillNineStillWorksAfterRestart) {
     const auto file = nginx_.add_file("page.bin", 64 * 1024, 5);
     ShuntInNamespace shunt(topology_, {});
