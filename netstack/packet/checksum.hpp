@@ -49,5 +49,13 @@ inline void write_u16(std::uint8_t* at, std::uint16_t value) {
     at[0] = static_cast<std::uint8_t>(value >> 8);
     at[1] = static_cast<std::uint8_t>(value);
 }
+inline std::uint32_t read_u32(const std::uint8_t* at) {
+    return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) |
+           (std::uint32_t{at[2]} << 8) | at[3];
+}
+inline void write_u32(std::uint8_t* at, std::uint32_t value) {
+    write_u16(at, static_cast<std::uint16_t>(value >> 16));
+    write_u16(at + 2, static_cast<std::uint16_t>(value));
+}
 
 }  // namespace shunt::netstack

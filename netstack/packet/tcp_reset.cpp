@@ -15,16 +15,6 @@ constexpr std::uint8_t kSyn = 0x02;
 constexpr std::uint8_t kRst = 0x04;
 constexpr std::uint8_t kAck = 0x10;
 
-std::uint32_t read_u32(const std::uint8_t* at) {
-    return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) |
-           (std::uint32_t{at[2]} << 8) | at[3];
-}
-
-void write_u32(std::uint8_t* at, std::uint32_t value) {
-    write_u16(at, static_cast<std::uint16_t>(value >> 16));
-    write_u16(at + 2, static_cast<std::uint16_t>(value));
-}
-
 }  // namespace
 
 bool is_tcp_syn(const IpPacketView& packet) {

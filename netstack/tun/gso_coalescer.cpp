@@ -22,11 +22,6 @@ void put_u16_host(std::uint8_t* at, std::uint16_t value) {
     std::memcpy(at, &value, sizeof value);
 }
 
-std::uint32_t read_u32(const std::uint8_t* at) {
-    return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) |
-           (std::uint32_t{at[2]} << 8) | at[3];
-}
-
 }  // namespace
 
 struct GsoCoalescer::TcpView {
