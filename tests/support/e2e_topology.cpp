@@ -82,6 +82,10 @@ std::vector<pid_t> E2eTopology::pids_in(const std::string& netns) {
 }
 
 void E2eTopology::remove_namespace(const std::string& netns) {
+    // Per-namespace files `ip netns exec` mounts (shunt_in_namespace's resolv.conf), also
+    // when a killed run left them behind.
+    std::error_code ignored;
+    std::filesystem::remove_all("/etc/netns/" + netns, ignored);
     if (!std::filesystem::exists("/run/netns/" + netns)) return;
     // A namespace lives on while a process is inside, whatever `ip netns delete` does.
     for (pid_t pid : pids_in(netns)) ::kill(pid, SIGKILL);
