@@ -19,6 +19,7 @@
 // Checksums are not verified: the kernel built these packets.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -32,6 +33,14 @@ inline constexpr std::uint8_t kProtocolTcp = 6;
 inline constexpr std::uint8_t kProtocolUdp = 17;
 inline constexpr std::uint8_t kProtocolIcmpV6 = 58;
 inline constexpr int kMaxExtensionHeaders = 8;
+
+// TCP header without options, and its flag bits (byte 13).
+inline constexpr std::size_t kTcpHeaderSize = 20;
+inline constexpr std::uint8_t kTcpFin = 0x01;
+inline constexpr std::uint8_t kTcpSyn = 0x02;
+inline constexpr std::uint8_t kTcpRst = 0x04;
+inline constexpr std::uint8_t kTcpPsh = 0x08;
+inline constexpr std::uint8_t kTcpAck = 0x10;
 
 enum class IpParseStatus : std::uint8_t {
     ok,

@@ -8,6 +8,7 @@ extern "C" {
 }
 
 #include "dns/server/dns_service.hpp"
+#include "netstack/flow_target.hpp"
 #include "outbound/direct/happy_eyeballs_dialer.hpp"
 #include "rules/engine/rule_engine.hpp"
 #include "rules/process/socket_owner.hpp"
@@ -121,8 +122,7 @@ void TcpFlowRouter::decide(const std::shared_ptr<Flow>& flow) {
         flow->session->refuse("rejected by " + rules::describe(flow->verdict));
         return;
     }
-    // GLOBAL has no proxies to choose from yet: its only member is DIRECT.
-    if (target != "DIRECT" && target != "GLOBAL") {
+    if (!is_direct_target(target)) {
         flow->session->refuse("no outbound named " + target);
         return;
     }

@@ -9,8 +9,6 @@ namespace shunt::netstack {
 
 namespace {
 
-constexpr std::uint8_t kTcpAck = 0x10;
-constexpr std::uint8_t kTcpPsh = 0x08;
 constexpr std::size_t kMaxPacket = 65535;
 
 // virtio_net_hdr (legacy layout, host byte order as the TUN device expects).

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dns/server/dns_service.hpp"
+#include "netstack/flow_target.hpp"
 #include "netstack/udp/resolving_udp_outbound.hpp"
 #include "rules/engine/rule_engine.hpp"
 #include "rules/process/socket_owner.hpp"
@@ -11,9 +12,21 @@ namespace shunt::netstack {
 
 namespace {
 
-bool is_direct(std::string_view target) {
-    // GLOBAL has no proxies to choose from yet: its only member is DIRECT.
-    return target == "DIRECT" || target == "GLOBAL";
+// What the rules see of a UDP flow; a fake destination says nothing about the real one.
+rules::ConnectionMetadata udp_metadata(const UdpFlow& flow, bool fake, std::string_view domain,
+                                       const std::optional<rules::SocketOwner>& owner) {
+    rules::ConnectionMetadata m;
+    m.network = rules::Network::udp;
+    m.source = flow.source.address;
+    m.source_port = flow.source.port;
+    if (!fake) m.destination = flow.destination.address;
+    m.destination_port = flow.destination.port;
+    m.domain = domain;
+    if (owner) {
+        m.process_name = owner->name;
+        m.process_path = owner->path;
+    }
+    return m;
 }
 
 }  // namespace
@@ -38,33 +51,22 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
         }
         return {};
     }
-    // The metadata's views point into this frame and `domain`: decide() keeps nothing.
-    rules::ConnectionMetadata m;
-    m.network = rules::Network::udp;
-    m.source = flow.source.address;
-    m.source_port = flow.source.port;
-    if (!fake) m.destination = flow.destination.address;
-    m.destination_port = flow.destination.port;
-    if (domain) m.domain = *domain;
     std::optional<rules::SocketOwner> owner;
-    if (engine_->rules()->wants_process()) {
+    if (engine_->rules()->wants_process())
         owner = rules::find_socket_owner(rules::Network::udp, flow.source, std::nullopt);
-        if (owner) {
-            m.process_name = owner->name;
-            m.process_path = owner->path;
-        }
-    }
-    const rules::Verdict verdict = engine_->decide(m);
+    // The metadata's views point into `domain` and `owner`: decide() keeps nothing.
+    const rules::Verdict verdict =
+        engine_->decide(udp_metadata(flow, fake, domain ? *domain : std::string_view(), owner));
     spdlog::debug("udp {} -> {} ({}): {}", flow.source.to_string(), flow.destination.to_string(),
                   domain ? *domain : "-", rules::describe(verdict));
     if (!fake) {
-        if (!is_direct(verdict.decision.target)) {
+        if (!is_direct_target(verdict.decision.target)) {
             ++stats_->rejected;
             return {};
         }
         return direct_(flow);
     }
-    if (!verdict.decision.needs_resolution && !is_direct(verdict.decision.target)) {
+    if (!verdict.decision.needs_resolution && !is_direct_target(verdict.decision.target)) {
         ++stats_->rejected;
         return {};
     }
@@ -81,20 +83,11 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
         }
         rules::Verdict final_verdict = verdict;
         if (verdict.decision.needs_resolution) {
-            rules::ConnectionMetadata again;
-            again.network = rules::Network::udp;
-            again.source = flow.source.address;
-            again.source_port = flow.source.port;
-            again.destination_port = flow.destination.port;
-            again.domain = name;
+            rules::ConnectionMetadata again = udp_metadata(flow, true, name, owner);
             again.resolved = *resolved;
-            if (owner) {
-                again.process_name = owner->name;
-                again.process_path = owner->path;
-            }
             final_verdict = engine_->resume(again, verdict);
         }
-        if (!is_direct(final_verdict.decision.target)) {
+        if (!is_direct_target(final_verdict.decision.target)) {
             ++stats->rejected;
             refusal = "udp " + name + ": " + rules::describe(final_verdict);
             return nullptr;

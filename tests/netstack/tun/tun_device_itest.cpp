@@ -23,9 +23,9 @@
 namespace shunt::netstack {
 namespace {
 
+using shunt::test::ip_json;
 using shunt::test::json_string;
 using shunt::test::NetnsGuard;
-using shunt::test::ip_json;
 
 bool link_exists(const std::string& netns, const std::string& name) {
     return !ip_json(netns, {"link", "show", "dev", name}).empty();
