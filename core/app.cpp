@@ -15,6 +15,7 @@
 #include "core/version.hpp"
 #include "dns/server/dns_service.hpp"
 #include "netstack/netstack_service.hpp"
+#include "outbound/outbound_builder.hpp"
 #include "rules/engine/rule_build.hpp"
 #include "rules/engine/rule_engine.hpp"
 
@@ -36,8 +37,9 @@ class App {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
             dns_->start();
             if (config_->tun.enable) {
-                netstack_ = std::make_unique<netstack::NetstackService>(io_.get_executor(),
-                                                                        *config_, *dns_, engine_);
+                outbounds_ = build_outbounds(*config_);
+                netstack_ = std::make_unique<netstack::NetstackService>(
+                    io_.get_executor(), *config_, *dns_, engine_, outbounds_);
                 netstack_->start();
             }
         } catch (const std::exception& e) {
@@ -95,12 +97,24 @@ class App {
         // A mode switched at runtime survives reloads that leave `mode` alone.
         if (result.config->mode != config_->mode) engine_->set_mode(result.config->mode);
         log_rules(*result.config, rules);
+        if (netstack_) {
+            outbounds_ = build_outbounds(*result.config);
+            netstack_->set_outbounds(outbounds_);
+        }
         if (tun_changed(config_->tun, result.config->tun))
             spdlog::warn(
                 "reload: [tun] changes take effect at the next start; the running "
                 "device, routes and flows are kept");
         config_ = result.config;
         spdlog::info("reloaded {}", path_);
+    }
+
+    std::shared_ptr<outbound::OutboundSet> build_outbounds(const Config& config) {
+        return outbound::build_outbounds(
+            config, io_.get_executor(),
+            [this](const std::string& name, outbound::AddressCallback done) {
+                dns_->lookup_addresses(name, std::move(done));
+            });
     }
 
     static bool tun_changed(const TunConfig& a, const TunConfig& b) {
@@ -131,6 +145,7 @@ class App {
     std::shared_ptr<rules::RuleEngine> engine_;
     rules::RuleBuildResult initial_rules_;  // figures for the startup log line
     std::unique_ptr<dns::DnsService> dns_;
+    std::shared_ptr<outbound::OutboundSet> outbounds_;
     std::unique_ptr<netstack::NetstackService> netstack_;
 };
 

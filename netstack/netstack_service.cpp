@@ -52,10 +52,21 @@ void warn_on_strict_reverse_path_filter() {
 }  // namespace
 
 NetstackService::NetstackService(boost::asio::any_io_executor executor, const Config& config,
-                                 dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine)
-    : executor_(std::move(executor)), config_(config.tun), dns_(dns), engine_(std::move(engine)) {
+                                 dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine,
+                                 std::shared_ptr<outbound::OutboundSet> outbounds)
+    : executor_(std::move(executor)),
+      config_(config.tun),
+      dns_(dns),
+      engine_(std::move(engine)),
+      outbounds_(std::move(outbounds)) {
     captured_.push_back(config.dns.fake_ip_range);
     if (config.dns.fake_ip_range6) captured_.push_back(*config.dns.fake_ip_range6);
+}
+
+void NetstackService::set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds) {
+    outbounds_ = outbounds;
+    if (tcp_router_) tcp_router_->set_outbounds(outbounds);
+    if (udp_router_) udp_router_->set_outbounds(std::move(outbounds));
 }
 
 NetstackService::~NetstackService() {
@@ -92,11 +103,10 @@ void NetstackService::start() {
     routes_->apply();
 
     TcpRouterOptions router_options;
-    router_options.routing_mark = config_.routing_mark;
     router_options.max_flows = config_.max_tcp_flows;
-    router_options.connect_timeout = config_.connect_timeout;
     router_options.session.idle_timeout = config_.tcp_idle_timeout;
-    tcp_router_ = std::make_unique<TcpFlowRouter>(executor_, dns_, engine_, router_options);
+    tcp_router_ =
+        std::make_unique<TcpFlowRouter>(executor_, dns_, engine_, outbounds_, router_options);
     pump_ = std::make_unique<TunPump>(
         executor_, tun_->fd(), config_.mtu,
         [this](std::span<const std::uint8_t> p) { on_packet(p); }, tun_->offload());
@@ -109,7 +119,7 @@ void NetstackService::start() {
         executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { write_tcp(p); },
         [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); });
     auto write = [this](std::span<const std::uint8_t> p) { pump_->write(p); };
-    udp_router_ = std::make_unique<UdpFlowRouter>(executor_, dns_, engine_, config_.routing_mark);
+    udp_router_ = std::make_unique<UdpFlowRouter>(dns_, engine_, outbounds_);
     UdpSessionLimits limits;
     limits.idle_timeout = config_.udp_idle_timeout;
     limits.max_sessions = config_.max_udp_sessions;

@@ -19,6 +19,9 @@ class DnsService;
 namespace shunt::rules {
 class RuleEngine;
 }
+namespace shunt::outbound {
+class OutboundSet;
+}
 
 namespace shunt::netstack {
 
@@ -47,7 +50,8 @@ class NetstackService {
     };
 
     NetstackService(boost::asio::any_io_executor executor, const Config& config,
-                    dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine);
+                    dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine,
+                    std::shared_ptr<outbound::OutboundSet> outbounds);
     ~NetstackService();
     NetstackService(const NetstackService&) = delete;
     NetstackService& operator=(const NetstackService&) = delete;
@@ -56,6 +60,9 @@ class NetstackService {
     void start();
     // Idempotent: resets open flows, removes routes and rules, closes the device.
     void stop();
+
+    // A reload's new outbounds: new flows use them; flows already open keep theirs.
+    void set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds);
 
     std::size_t tcp_flow_count() const;
     std::size_t udp_session_count() const;
@@ -72,6 +79,7 @@ class NetstackService {
     std::vector<Prefix> captured_;
     dns::DnsService& dns_;
     std::shared_ptr<rules::RuleEngine> engine_;
+    std::shared_ptr<outbound::OutboundSet> outbounds_;
     std::unique_ptr<TunDevice> tun_;
     std::unique_ptr<RouteSetup> routes_;
     std::unique_ptr<TcpFlowRouter> tcp_router_;

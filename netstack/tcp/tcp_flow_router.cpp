@@ -8,8 +8,7 @@ extern "C" {
 }
 
 #include "dns/server/dns_service.hpp"
-#include "netstack/flow_target.hpp"
-#include "outbound/direct/happy_eyeballs_dialer.hpp"
+#include "outbound/outbound_set.hpp"
 #include "rules/engine/rule_engine.hpp"
 #include "rules/process/socket_owner.hpp"
 
@@ -23,6 +22,8 @@ struct TcpFlowRouter::Flow {
     rules::ConnectionMetadata metadata;
     rules::Verdict verdict;
     std::vector<IpAddress> resolved;  // addresses a resolving rule already looked up
+    // Kept by the flow: a reload may swap the router's set while this flow connects.
+    std::shared_ptr<outbound::OutboundSet> outbounds;
 
     void bind_views() {
         metadata.domain = domain;
@@ -34,8 +35,14 @@ struct TcpFlowRouter::Flow {
 };
 
 TcpFlowRouter::TcpFlowRouter(boost::asio::any_io_executor executor, dns::DnsService& dns,
-                             std::shared_ptr<rules::RuleEngine> engine, TcpRouterOptions options)
-    : executor_(std::move(executor)), dns_(dns), engine_(std::move(engine)), options_(options) {}
+                             std::shared_ptr<rules::RuleEngine> engine,
+                             std::shared_ptr<outbound::OutboundSet> outbounds,
+                             TcpRouterOptions options)
+    : executor_(std::move(executor)),
+      dns_(dns),
+      engine_(std::move(engine)),
+      outbounds_(std::move(outbounds)),
+      options_(options) {}
 
 TcpFlowRouter::~TcpFlowRouter() {
     close_all();
@@ -74,6 +81,7 @@ void TcpFlowRouter::on_accept(tcp_pcb* pcb) {
 void TcpFlowRouter::route(const std::shared_ptr<TcpSession>& session) {
     auto flow = std::make_shared<Flow>();
     flow->session = session;
+    flow->outbounds = outbounds_;
     const Endpoint& destination = session->destination();
     flow->fake = dns_.pool().in_range(destination.address);
     if (auto domain = dns_.domain_for(destination.address)) {
@@ -113,64 +121,42 @@ void TcpFlowRouter::route(const std::shared_ptr<TcpSession>& session) {
 
 void TcpFlowRouter::decide(const std::shared_ptr<Flow>& flow) {
     const auto& session = *flow->session;
-    const std::string target(flow->verdict.decision.target);
+    const std::string_view target = flow->verdict.decision.target;
     spdlog::debug("tcp {} -> {} ({}): {}", session.source().to_string(),
                   session.destination().to_string(), flow->domain.empty() ? "-" : flow->domain,
                   rules::describe(flow->verdict));
-    if (target == "REJECT") {
+    outbound::Outbound* chosen = flow->outbounds->find(target);
+    if (chosen == nullptr) {
+        // The config loader checks every target; a miss here is a bug, not user error.
+        flow->session->refuse("no outbound named " + std::string(target));
+        return;
+    }
+    if (chosen->type() == outbound::OutboundType::reject) {
         ++stats_.rejected;
         flow->session->refuse("rejected by " + rules::describe(flow->verdict));
         return;
     }
-    if (!is_direct_target(target)) {
-        flow->session->refuse("no outbound named " + target);
-        return;
-    }
-    dial(flow);
+    connect(flow, *chosen);
 }
 
-void TcpFlowRouter::dial(const std::shared_ptr<Flow>& flow) {
-    auto start = [this, flow](std::vector<IpAddress> candidates) {
+void TcpFlowRouter::connect(const std::shared_ptr<Flow>& flow, outbound::Outbound& chosen) {
+    outbound::Target target;
+    target.domain = flow->domain;
+    if (!flow->fake) target.address = flow->session->destination().address;
+    target.port = flow->session->destination().port;
+    target.resolved = flow->resolved;
+    chosen.connect(target, [this, flow, via = chosen.name()](
+                               const boost::system::error_code& ec,
+                               std::unique_ptr<outbound::Stream> stream, std::string reason) {
+        // Closed meanwhile (app reset, shutdown): the router may be gone; the stream goes.
         if (flow->session->state() == TcpSessionState::closed) return;
-        outbound::HappyEyeballsOptions options;
-        options.routing_mark = options_.routing_mark;
-        options.deadline = options_.connect_timeout;
-        auto dialer = outbound::HappyEyeballsDialer::create(executor_, options);
-        dialer->start(
-            std::move(candidates), flow->session->destination().port,
-            [this, flow](boost::system::error_code ec, boost::asio::ip::tcp::socket socket,
-                         IpAddress, std::string reason) {
-                // Closed meanwhile (app reset, shutdown): the router may be gone.
-                if (flow->session->state() == TcpSessionState::closed) return;
-                if (ec) {
-                    ++stats_.dial_failed;
-                    flow->session->refuse(
-                        "dial " + (flow->domain.empty() ? std::string("") : flow->domain + ": ") +
-                        reason);
-                    return;
-                }
-                ++stats_.relayed;
-                flow->session->attach(std::move(socket));
-            });
-    };
-    if (!flow->fake) {
-        start({flow->session->destination().address});
-        return;
-    }
-    if (!flow->resolved.empty()) {
-        start(flow->resolved);
-        return;
-    }
-    dns_.lookup_addresses(flow->domain, [this, flow, start](const boost::system::error_code& ec,
-                                                            std::vector<IpAddress> addresses) {
-        if (flow->session->state() == TcpSessionState::closed) return;
-        if (ec || addresses.empty()) {
+        if (ec) {
             ++stats_.dial_failed;
-            flow->session->refuse("resolve " + flow->domain + ": " +
-                                  (ec ? ec.message() : std::string("no address")));
+            flow->session->refuse(via + ": " + reason);
             return;
         }
-        start(std::move(addresses));
+        ++stats_.relayed;
+        flow->session->attach(std::move(stream));
     });
 }
 

@@ -1,10 +1,11 @@
 // TcpFlowRouter: what happens to a TCP connection lwIP accepted. It builds the
 // connection's metadata (the domain from the fake-IP reverse map), asks the rule engine,
-// resolves once if an IP rule needs it, dials the outbound and hands the socket to the
-// TcpSession, or resets the application's connection with the reason logged:
+// resolves once if an IP rule needs it, asks the outbound the rule names (OutboundSet) for
+// a stream and hands it to the TcpSession, or resets the application's connection with the
+// reason logged:
 //  - a fake IP the pool does not know: RST (never dial the fake address itself);
 //  - REJECT: RST;
-//  - a dial that fails: RST as soon as the dialer gives up.
+//  - an outbound that fails (dial, proxy refusal): RST as soon as it gives up.
 // It also owns the sessions (they live until they report closed) and enforces the cap
 // on concurrent flows: above it, new connections are reset at once.
 #pragma once
@@ -28,13 +29,15 @@ class DnsService;
 namespace shunt::rules {
 class RuleEngine;
 }
+namespace shunt::outbound {
+class Outbound;
+class OutboundSet;
+}  // namespace shunt::outbound
 
 namespace shunt::netstack {
 
 struct TcpRouterOptions {
-    std::uint32_t routing_mark = 0;  // SO_MARK of outbound sockets (they bypass the TUN)
     std::size_t max_flows = 16384;
-    std::chrono::milliseconds connect_timeout{10'000};
     TcpSessionOptions session;
 };
 
@@ -50,13 +53,18 @@ class TcpFlowRouter {
     };
 
     TcpFlowRouter(boost::asio::any_io_executor executor, dns::DnsService& dns,
-                  std::shared_ptr<rules::RuleEngine> engine, TcpRouterOptions options);
+                  std::shared_ptr<rules::RuleEngine> engine,
+                  std::shared_ptr<outbound::OutboundSet> outbounds, TcpRouterOptions options);
     ~TcpFlowRouter();
 
     // lwIP's accept: the router owns the pcb from here.
     void on_accept(tcp_pcb* pcb);
     // Resets every open flow (shutdown).
     void close_all();
+
+    void set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds) {
+        outbounds_ = std::move(outbounds);
+    }
 
     std::size_t flow_count() const { return sessions_.size(); }
     const Stats& stats() const { return stats_; }
@@ -66,12 +74,13 @@ class TcpFlowRouter {
 
     void route(const std::shared_ptr<TcpSession>& session);
     void decide(const std::shared_ptr<Flow>& flow);
-    void dial(const std::shared_ptr<Flow>& flow);
+    void connect(const std::shared_ptr<Flow>& flow, outbound::Outbound& chosen);
     void log_unknown_fake_ip(const TcpSession& session);
 
     boost::asio::any_io_executor executor_;
     dns::DnsService& dns_;
     std::shared_ptr<rules::RuleEngine> engine_;
+    std::shared_ptr<outbound::OutboundSet> outbounds_;
     TcpRouterOptions options_;
     std::unordered_map<std::uint64_t, std::shared_ptr<TcpSession>> sessions_;
     Stats stats_;

@@ -6,7 +6,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 extern "C" {
 #include <lwip/tcp.h>
@@ -79,7 +78,6 @@ TcpSession::TcpSession(boost::asio::any_io_executor executor, tcp_pcb* pcb,
       pcb_(pcb),
       options_(options),
       on_closed_(std::move(on_closed)),
-      socket_(executor_),
       idle_timer_(executor_),
       last_activity_(std::chrono::steady_clock::now()),
       source_{address_of(pcb->remote_ip), pcb->remote_port},
@@ -107,15 +105,12 @@ void TcpSession::detach_pcb() {
     tcp_err(pcb_, nullptr);
 }
 
-void TcpSession::attach(boost::asio::ip::tcp::socket socket) {
+void TcpSession::attach(std::unique_ptr<outbound::Stream> stream) {
     if (state_ != TcpSessionState::waiting_outbound) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
+        stream->close(false);
         return;
     }
-    socket_ = std::move(socket);
-    boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
+    stream_ = std::move(stream);
     state_ = TcpSessionState::relaying;
     touch();
     arm_idle_timer();
@@ -168,8 +163,8 @@ void TcpSession::do_write_outbound() {
         if (buffers.size() >= kMaxGather) break;
     }
     writing_outbound_ = true;
-    boost::asio::async_write(
-        socket_, buffers,
+    stream_->async_write(
+        std::move(buffers),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
             self->on_write_outbound(ec, n);
         });
@@ -209,8 +204,7 @@ void TcpSession::on_write_outbound(const boost::system::error_code& ec, std::siz
 void TcpSession::finish_app_to_outbound() {
     if (outbound_shut_) return;
     outbound_shut_ = true;
-    boost::system::error_code ignored;
-    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_->shutdown_send();
     maybe_done();
 }
 
@@ -219,11 +213,10 @@ void TcpSession::finish_app_to_outbound() {
 void TcpSession::do_read_outbound() {
     if (reading_outbound_ || outbound_finished_ || state_ != TcpSessionState::relaying) return;
     reading_outbound_ = true;
-    socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                       [self = shared_from_this()](const boost::system::error_code& ec) {
-                           self->reading_outbound_ = false;
-                           self->on_outbound_readable(ec);
-                       });
+    stream_->async_wait_readable([self = shared_from_this()](const boost::system::error_code& ec) {
+        self->reading_outbound_ = false;
+        self->on_outbound_readable(ec);
+    });
 }
 
 void TcpSession::on_outbound_readable(const boost::system::error_code& wait_error) {
@@ -239,7 +232,7 @@ void TcpSession::on_outbound_readable(const boost::system::error_code& wait_erro
         return;
     }
     boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(boost::asio::buffer(g_scratch.data(), space), ec);
+    const std::size_t n = stream_->read_some(std::span(g_scratch.data(), space), ec);
     if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
         do_read_outbound();
         return;
@@ -327,13 +320,9 @@ void TcpSession::close(CloseReason reason) {
         if (!graceful || tcp_close(pcb_) != ERR_OK) tcp_abort(pcb_);
         pcb_ = nullptr;
     }
-    boost::system::error_code ignored;
-    if (socket_.is_open()) {
-        // An RST to the outbound when the app reset or we give up: the server must not
-        // think the request completed.
-        if (!graceful) socket_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
-        socket_.close(ignored);
-    }
+    // An abortive close (RST, mux RESET) when the app reset or we give up: the server must
+    // not think the request completed.
+    if (stream_) stream_->close(graceful);
     spdlog::debug("tcp {} -> {}: closed ({}), {} B out, {} B in", source_.to_string(),
                   destination_.to_string(), to_string(reason), bytes_to_outbound_, bytes_to_app_);
     if (on_closed_) {

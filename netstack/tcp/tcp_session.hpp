@@ -1,6 +1,6 @@
 // TcpSession: one TCP connection from an application, terminated by lwIP, relayed to an
-// outbound socket. The session is the only owner of its pcb; the two-way pump reports
-// how it ended through CloseReason.
+// outbound stream (a socket, or a mux stream). The session is the only owner of its pcb; the
+// two-way pump reports how it ended through CloseReason.
 //
 // Backpressure, both ways, with no per-session buffer while idle:
 //  - app -> outbound: the pbufs lwIP hands us stay queued (zero copy) until the socket
@@ -22,10 +22,10 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/ip_address.hpp"
+#include "outbound/stream.hpp"
 
 struct tcp_pcb;
 struct pbuf;
@@ -70,8 +70,8 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     TcpSessionState state() const { return state_; }
     std::uint64_t id() const { return id_; }
 
-    // The outbound is connected: start relaying. Ignored (socket closed) once closed.
-    void attach(boost::asio::ip::tcp::socket socket);
+    // The outbound is connected: start relaying. Once closed, the stream is aborted.
+    void attach(std::unique_ptr<outbound::Stream> stream);
     // No outbound: reset the application's connection, with the reason logged.
     void refuse(const std::string& reason);
     // Idempotent: ends the session, RST or FIN as the reason says, and reports once.
@@ -105,7 +105,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     tcp_pcb* pcb_;
     TcpSessionOptions options_;
     ClosedHandler on_closed_;
-    boost::asio::ip::tcp::socket socket_;
+    std::unique_ptr<outbound::Stream> stream_;
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point last_activity_;
     Endpoint source_;

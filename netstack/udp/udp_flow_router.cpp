@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "dns/server/dns_service.hpp"
-#include "netstack/flow_target.hpp"
-#include "netstack/udp/resolving_udp_outbound.hpp"
+#include "outbound/outbound_set.hpp"
+#include "outbound/resolving_udp_outbound.hpp"
 #include "rules/engine/rule_engine.hpp"
 #include "rules/process/socket_owner.hpp"
 
@@ -31,11 +31,9 @@ rules::ConnectionMetadata udp_metadata(const UdpFlow& flow, bool fake, std::stri
 
 }  // namespace
 
-UdpFlowRouter::UdpFlowRouter(boost::asio::any_io_executor executor, dns::DnsService& dns,
-                             std::shared_ptr<rules::RuleEngine> engine, std::uint32_t routing_mark)
-    : dns_(dns),
-      engine_(std::move(engine)),
-      direct_(std::move(executor), DirectUdpOptions{routing_mark, outbound::UdpStack::v4_only}) {}
+UdpFlowRouter::UdpFlowRouter(dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine,
+                             std::shared_ptr<outbound::OutboundSet> outbounds)
+    : dns_(dns), engine_(std::move(engine)), outbounds_(std::move(outbounds)) {}
 
 UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
     ++stats_->flows;
@@ -59,46 +57,63 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& flow) {
         engine_->decide(udp_metadata(flow, fake, domain ? *domain : std::string_view(), owner));
     spdlog::debug("udp {} -> {} ({}): {}", flow.source.to_string(), flow.destination.to_string(),
                   domain ? *domain : "-", rules::describe(verdict));
-    if (!fake) {
-        if (!is_direct_target(verdict.decision.target)) {
-            ++stats_->rejected;
-            return {};
-        }
-        return direct_(flow);
+    outbound::Target target;
+    if (domain) target.domain = *domain;
+    if (!fake) target.address = flow.destination.address;
+    target.port = flow.destination.port;
+    if (!verdict.decision.needs_resolution) {
+        std::string refusal;
+        auto opened = open(*outbounds_, verdict, target, flow.destination, refusal);
+        if (!opened) log_refusal(flow, refusal);
+        return {std::move(opened), flow.destination};
     }
-    if (!verdict.decision.needs_resolution && !is_direct_target(verdict.decision.target)) {
-        ++stats_->rejected;
-        return {};
-    }
-    // Resolve the name, finish the decision if an IP rule waited for the address, open.
-    auto lookup = [this](const std::string& name, ResolvingUdpOutbound::AddressCallback done) {
+    // An IP rule waits for the name's address: resolve, finish the decision, then open.
+    auto lookup = [this](const std::string& name, outbound::AddressCallback done) {
         dns_.lookup_addresses(name, std::move(done));
     };
-    auto connect = [this, flow, verdict, owner, name = *domain, stats = stats_](
+    auto connect = [this, flow, verdict, owner, target, outbounds = outbounds_](
                        const std::optional<IpAddress>& resolved,
                        std::string& refusal) -> std::unique_ptr<UdpOutbound> {
-        if (!resolved) {
-            refusal = "udp: " + name + " has no address";
-            return nullptr;
-        }
-        rules::Verdict final_verdict = verdict;
-        if (verdict.decision.needs_resolution) {
-            rules::ConnectionMetadata again = udp_metadata(flow, true, name, owner);
+        rules::ConnectionMetadata again = udp_metadata(flow, true, target.domain, owner);
+        outbound::Target resolved_target = target;
+        if (resolved) {
             again.resolved = *resolved;
-            final_verdict = engine_->resume(again, verdict);
+            resolved_target.resolved = {*resolved};
         }
-        if (!is_direct_target(final_verdict.decision.target)) {
-            ++stats->rejected;
-            refusal = "udp " + name + ": " + rules::describe(final_verdict);
-            return nullptr;
-        }
-        return std::move(direct_.open(flow, Endpoint{*resolved, flow.destination.port}).outbound);
+        // A name that does not resolve goes on without an address: IP rules miss.
+        const rules::Verdict final_verdict = engine_->resume(again, verdict);
+        return open(*outbounds, final_verdict, resolved_target, flow.destination, refusal);
     };
-    UdpSessionPlan plan;
-    plan.remote = flow.destination;
-    plan.outbound = std::make_unique<ResolvingUdpOutbound>(*domain, flow.destination,
-                                                           std::move(lookup), std::move(connect));
-    return plan;
+    return {std::make_unique<outbound::ResolvingUdpOutbound>(target.domain, std::move(lookup),
+                                                             std::move(connect)),
+            flow.destination};
+}
+
+std::unique_ptr<UdpOutbound> UdpFlowRouter::open(outbound::OutboundSet& outbounds,
+                                                 const rules::Verdict& verdict,
+                                                 const outbound::Target& target,
+                                                 const Endpoint& as_seen, std::string& refusal) {
+    outbound::Outbound* chosen = outbounds.find(verdict.decision.target);
+    if (chosen == nullptr || chosen->type() == outbound::OutboundType::reject) {
+        ++stats_->rejected;
+        refusal = chosen == nullptr ? "no outbound named " + std::string(verdict.decision.target)
+                                    : "rejected by " + rules::describe(verdict);
+        return nullptr;
+    }
+    auto opened = chosen->open_udp(target, as_seen, refusal);
+    if (!opened) {
+        ++stats_->refused;
+        refusal = chosen->name() + ": " + refusal;
+    }
+    return opened;
+}
+
+void UdpFlowRouter::log_refusal(const UdpFlow& flow, const std::string& refusal) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ < std::chrono::seconds(1)) return;
+    last_refusal_log_ = now;
+    spdlog::info("udp {} -> {}: dropped: {}", flow.source.to_string(), flow.destination.to_string(),
+                 refusal);
 }
 
 }  // namespace shunt::netstack

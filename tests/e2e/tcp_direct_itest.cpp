@@ -103,7 +103,8 @@ TEST_F(TcpDirectE2e, UnknownFakeIpAndClosedPortAreResetPromptly) {
     EXPECT_TRUE(refused.exit_code == 56 || refused.exit_code == 52 || refused.exit_code == 7)
         << refused.exit_code;
     EXPECT_LT(std::chrono::steady_clock::now() - dial_started, 3s);
-    EXPECT_NE(shunt.log().find("refused: dial www.e2e.test"), std::string::npos) << shunt.log();
+    EXPECT_NE(shunt.log().find("refused: DIRECT: dial www.e2e.test"), std::string::npos)
+        << shunt.log();
 }
 
 // Connects from the client namespace; the socket stays usable from any thread. Returns

@@ -24,6 +24,7 @@
 #include "netstack/tcp/tcp_session.hpp"
 #include "netstack/tun/tun_device.hpp"
 #include "netstack/tun/tun_pump.hpp"
+#include "outbound/tcp_socket_stream.hpp"
 #include "tests/support/netns_guard.hpp"
 
 namespace shunt::netstack {
@@ -141,7 +142,8 @@ class TcpSessionTest : public ::testing::Test {
                                   if (ec)
                                       session->refuse(ec.message());
                                   else
-                                      session->attach(std::move(*socket));
+                                      session->attach(std::make_unique<outbound::TcpSocketStream>(
+                                          std::move(*socket)));
                               });
     }
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "netstack/icmp/icmp_responder.hpp"
-#include "netstack/udp/direct_udp_outbound.hpp"
 #include "netstack/udp/udp_session_table.hpp"
+#include "outbound/direct/direct_outbound.hpp"
 #include "tests/netstack/packet/tun_test_loop.hpp"
 #include "tests/support/child_process.hpp"
 
@@ -100,8 +100,14 @@ class UdpSessionTableItest : public ::testing::Test {
             io.get_executor(),
             [this](const UdpFlow& flow) {
                 // The test's "fake-IP pool": one fake address names the real server.
-                if (flow.destination == kFakeServer) return direct.open(flow, kRealServer);
-                return direct(flow);
+                const Endpoint remote =
+                    flow.destination == kFakeServer ? kRealServer : flow.destination;
+                outbound::Target target;
+                target.address = remote.address;
+                target.port = remote.port;
+                std::string refusal;
+                return UdpSessionPlan{direct.open_udp(target, flow.destination, refusal),
+                                      flow.destination};
             },
             tun.writer(), limits);
     }
@@ -109,7 +115,7 @@ class UdpSessionTableItest : public ::testing::Test {
     shunt::test::NetnsGuard netns;
     test::CapturingTun tun{"shunt-u1"};
     boost::asio::io_context io;
-    DirectUdpOutboundFactory direct{io.get_executor(), {0x162}};
+    outbound::DirectOutbound direct{io.get_executor(), {0x162}, nullptr};
 };
 
 TEST_F(UdpSessionTableItest, RelaysWithFakeSourceAndFullCone) {

@@ -1,10 +1,8 @@
-#include "netstack/udp/direct_udp_outbound.hpp"
-
-#include <spdlog/spdlog.h>
+#include "outbound/direct/direct_udp_outbound.hpp"
 
 #include <boost/asio/buffer.hpp>
 
-namespace shunt::netstack {
+namespace shunt::outbound {
 
 namespace {
 
@@ -26,8 +24,12 @@ bool is_transient(const boost::system::error_code& error) {
 }  // namespace
 
 DirectUdpOutbound::DirectUdpOutbound(boost::asio::ip::udp::socket socket,
-                                     std::shared_ptr<std::vector<std::uint8_t>> receive_buffer)
-    : socket_(std::move(socket)), receive_buffer_(std::move(receive_buffer)) {
+                                     std::shared_ptr<std::vector<std::uint8_t>> receive_buffer,
+                                     const Endpoint& as_seen, const Endpoint& remote)
+    : socket_(std::move(socket)),
+      receive_buffer_(std::move(receive_buffer)),
+      as_seen_(as_seen),
+      remote_(remote) {
     boost::system::error_code ignored;
     socket_.non_blocking(true, ignored);
 }
@@ -47,7 +49,8 @@ UdpSendResult DirectUdpOutbound::send(std::span<const std::uint8_t> payload,
     if (!socket_.is_open()) return UdpSendResult::failed;
     boost::system::error_code error;
     socket_.send_to(boost::asio::buffer(payload.data(), payload.size()),
-                    outbound::udp_destination(socket_, destination), 0, error);
+                    udp_destination(socket_, destination == as_seen_ ? remote_ : destination), 0,
+                    error);
     if (!error) return UdpSendResult::sent;
     if (error == boost::asio::error::would_block || error == boost::asio::error::no_buffer_space) {
         return UdpSendResult::would_block;
@@ -100,8 +103,9 @@ void DirectUdpOutbound::drain() {
             if (on_error_) on_error_("receive: " + error.message());
             return;
         }
+        const Endpoint from = udp_source(sender);
         on_receive_(std::span<const std::uint8_t>(buffer.data(), length),
-                    outbound::udp_source(sender));
+                    from == remote_ ? as_seen_ : from);
         // The handler may have closed this outbound (and the table may destroy it later).
         const auto token = alive.lock();
         if (!token || !*token) return;
@@ -109,25 +113,4 @@ void DirectUdpOutbound::drain() {
     wait_readable();
 }
 
-DirectUdpOutboundFactory::DirectUdpOutboundFactory(boost::asio::any_io_executor executor,
-                                                   DirectUdpOptions options)
-    : executor_(std::move(executor)),
-      options_(options),
-      receive_buffer_(std::make_shared<std::vector<std::uint8_t>>()) {}
-
-UdpSessionPlan DirectUdpOutboundFactory::open(const UdpFlow& flow, const Endpoint& remote) const {
-    boost::asio::ip::udp::socket socket(executor_);
-    // A v6 remote needs a v6 socket; v4 remotes use a plain v4 socket unless the options ask
-    // for dual stack.
-    const outbound::UdpStack stack =
-        remote.address.is_v6() ? outbound::UdpStack::dual_stack : options_.stack;
-    const auto status = outbound::open_direct_udp_socket(socket, stack, options_.routing_mark);
-    if (!status.ok()) {
-        spdlog::warn("udp {} -> {}: cannot open direct socket: {}", flow.source.to_string(),
-                     flow.destination.to_string(), status.describe());
-        return {nullptr, remote};
-    }
-    return {std::make_unique<DirectUdpOutbound>(std::move(socket), receive_buffer_), remote};
-}
-
-}  // namespace shunt::netstack
+}  // namespace shunt::outbound

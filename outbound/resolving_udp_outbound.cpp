@@ -1,13 +1,10 @@
-#include "netstack/udp/resolving_udp_outbound.hpp"
+#include "outbound/resolving_udp_outbound.hpp"
 
-namespace shunt::netstack {
+namespace shunt::outbound {
 
-ResolvingUdpOutbound::ResolvingUdpOutbound(std::string domain, Endpoint fake_destination,
-                                           Lookup lookup, Connect connect)
-    : domain_(std::move(domain)),
-      fake_(fake_destination),
-      lookup_(std::move(lookup)),
-      connect_(std::move(connect)) {}
+ResolvingUdpOutbound::ResolvingUdpOutbound(std::string domain, AddressLookup lookup,
+                                           Connect connect)
+    : domain_(std::move(domain)), lookup_(std::move(lookup)), connect_(std::move(connect)) {}
 
 ResolvingUdpOutbound::~ResolvingUdpOutbound() {
     close();
@@ -35,15 +32,11 @@ void ResolvingUdpOutbound::on_resolved(const boost::system::error_code& ec,
         on_error_(refusal.empty() ? "resolve " + domain_ + ": " + ec.message() : refusal);
         return;
     }
-    real_ = Endpoint{*resolved, fake_.port};
-    inner_->start(
-        [this](std::span<const std::uint8_t> payload, const Endpoint& from) {
-            // The real server answers as the fake address the app talked to.
-            on_receive_(payload, from == real_ ? fake_ : from);
-        },
-        [this](std::string_view reason) { on_error_(reason); });
+    inner_->start([this](std::span<const std::uint8_t> payload,
+                         const Endpoint& from) { on_receive_(payload, from); },
+                  [this](std::string_view reason) { on_error_(reason); });
     while (!pending_.empty() && !closed_) {
-        inner_->send(pending_.front(), real_);
+        inner_->send(pending_.front().payload, pending_.front().destination);
         pending_.pop_front();
     }
 }
@@ -51,9 +44,9 @@ void ResolvingUdpOutbound::on_resolved(const boost::system::error_code& ec,
 UdpSendResult ResolvingUdpOutbound::send(std::span<const std::uint8_t> payload,
                                          const Endpoint& destination) {
     if (closed_) return UdpSendResult::failed;
-    if (inner_) return inner_->send(payload, destination == fake_ ? real_ : destination);
+    if (inner_) return inner_->send(payload, destination);
     if (pending_.size() >= kMaxPending) return UdpSendResult::would_block;
-    pending_.emplace_back(payload.begin(), payload.end());
+    pending_.push_back({{payload.begin(), payload.end()}, destination});
     return UdpSendResult::sent;
 }
 
@@ -66,4 +59,4 @@ void ResolvingUdpOutbound::close() {
     if (inner_) inner_->close();
 }
 
-}  // namespace shunt::netstack
+}  // namespace shunt::outbound

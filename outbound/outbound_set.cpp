@@ -1,0 +1,51 @@
+#include "outbound/outbound_set.hpp"
+
+#include <stdexcept>
+
+#include "outbound/group/select_group.hpp"
+
+namespace shunt::outbound {
+
+OutboundSet::OutboundSet(std::shared_ptr<Outbound> direct, std::shared_ptr<Outbound> reject) {
+    add(std::move(direct));
+    add(std::move(reject));
+}
+
+void OutboundSet::add(std::shared_ptr<Outbound> outbound) {
+    const std::string name = outbound->name();
+    if (!by_name_.emplace(name, outbound).second)
+        throw std::invalid_argument("two outbounds named " + name);
+    ordered_.push_back(std::move(outbound));
+}
+
+void OutboundSet::build_global() {
+    std::vector<std::shared_ptr<Outbound>> members;
+    for (const auto& outbound : ordered_) {
+        if (outbound->type() != OutboundType::direct && outbound->type() != OutboundType::reject)
+            members.push_back(outbound);
+    }
+    for (const auto& outbound : ordered_) {
+        if (outbound->type() == OutboundType::direct || outbound->type() == OutboundType::reject)
+            members.push_back(outbound);
+    }
+    add(std::make_shared<SelectGroup>("GLOBAL", std::move(members)));
+}
+
+Outbound* OutboundSet::find(std::string_view name) const {
+    const auto it = by_name_.find(std::string(name));
+    return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::string OutboundSet::select(std::string_view group, std::string_view member) {
+    Outbound* outbound = find(group);
+    if (outbound == nullptr) return "no group named " + std::string(group);
+    if (outbound->type() != OutboundType::select)
+        return std::string(group) + " is a " + std::string(to_string(outbound->type())) +
+               (outbound->type() == OutboundType::url_test ||
+                        outbound->type() == OutboundType::fallback
+                    ? " group: it chooses by itself"
+                    : " outbound, not a group");
+    return static_cast<SelectGroup*>(outbound)->select(member);
+}
+
+}  // namespace shunt::outbound

@@ -1,0 +1,45 @@
+// OutboundSet: every outbound by name — the built-in DIRECT and REJECT, each configured
+// proxy and group, and GLOBAL (the selector `global` mode sends everything to). The flow
+// routers look a rule's target up here; the REST API switches selectors through select().
+// Lives on the netstack's loop: no locks, calls from elsewhere are posted there.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "outbound/outbound.hpp"
+
+namespace shunt::outbound {
+
+class SelectGroup;
+
+class OutboundSet {
+  public:
+    // Takes DIRECT and REJECT; proxies and groups are added before GLOBAL is built.
+    OutboundSet(std::shared_ptr<Outbound> direct, std::shared_ptr<Outbound> reject);
+
+    // Throws std::invalid_argument on a duplicate name (the config loader prevents it).
+    void add(std::shared_ptr<Outbound> outbound);
+    // GLOBAL: a selector over every proxy and group, then DIRECT and REJECT, in the order
+    // added. It starts on the first proxy (switching to global mode means "through the
+    // proxy"), or on DIRECT when there is none.
+    void build_global();
+
+    // nullptr when nothing has that name.
+    Outbound* find(std::string_view name) const;
+    // The outbounds in the order added (DIRECT, REJECT, proxies and groups, GLOBAL).
+    const std::vector<std::shared_ptr<Outbound>>& all() const { return ordered_; }
+
+    // Switches the select group `group` (or GLOBAL) to `member`. Returns "" on success, else
+    // why not ("no group named x", "x is a url-test group", "y is not a member of x").
+    std::string select(std::string_view group, std::string_view member);
+
+  private:
+    std::unordered_map<std::string, std::shared_ptr<Outbound>> by_name_;
+    std::vector<std::shared_ptr<Outbound>> ordered_;
+};
+
+}  // namespace shunt::outbound
