@@ -3,6 +3,7 @@
 // examples/full.toml. Shared as std::shared_ptr<const Config>: a reload builds a new one.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -115,6 +116,80 @@ struct TunConfig {
     std::chrono::milliseconds connect_timeout{10000};
 };
 
+// [[proxies]]: an upstream proxy that rules and groups send connections to
+// (outbound/socks5, outbound/mux). Only the options struct matching `type` is filled.
+enum class ProxyType { socks5, mux };
+
+struct Socks5ProxyOptions {
+    // Both empty: no authentication. Otherwise RFC 1929, 1..255 bytes each.
+    std::string username;
+    std::string password;
+    bool udp = false;  // UDP ASSOCIATE for UDP flows; false sends UDP flows nowhere
+};
+
+// SHA-256 of the server certificate (DER), pinned instead of a CA.
+using CertificateFingerprint = std::array<std::uint8_t, 32>;
+
+struct MuxProxyOptions {
+    std::string password;  // pre-shared, non-empty
+    // How the server's certificate is verified: a CA file (absolute path), or a pinned
+    // fingerprint, or (both unset) the system trust store.
+    std::string ca_file;
+    std::optional<CertificateFingerprint> fingerprint;
+    std::string sni;  // default: `server` when it is a name, "" for an IP address
+    int carriers = 2;
+    std::chrono::seconds keepalive_interval{15};
+    std::chrono::seconds keepalive_timeout{45};  // always > keepalive_interval
+    bool udp = true;
+};
+
+struct ProxyConfig {
+    std::string name;
+    ProxyType type = ProxyType::socks5;
+    std::string server;                       // an IP literal or a normalised host name
+    std::optional<IpAddress> server_address;  // set when `server` is an IP literal
+    std::uint16_t port = 0;
+    Socks5ProxyOptions socks5;  // type == socks5
+    MuxProxyOptions mux;        // type == mux
+    ConfigPosition position;    // of `name`
+};
+
+// The http:// URL url-test and fallback groups probe through each member, parsed.
+struct ProbeUrl {
+    std::string text;  // as written
+    std::string host;  // an IP literal or a normalised host name
+    std::uint16_t port = 80;
+    std::string path = "/";  // with the query, if any
+};
+
+// [[groups]]: a proxy chosen among members at runtime (outbound/group).
+enum class GroupType { select, url_test, fallback };
+
+struct GroupConfig {
+    std::string name;
+    GroupType type = GroupType::select;
+    // Members in order: proxy names, group names, DIRECT, REJECT. Never empty; no cycles.
+    std::vector<std::string> proxies;
+    // url-test and fallback only (select has no probes).
+    ProbeUrl url{"http://www.gstatic.com/generate_204", "www.gstatic.com", 80, "/generate_204"};
+    std::chrono::seconds interval{300};
+    std::chrono::milliseconds timeout{5000};
+    std::chrono::milliseconds tolerance{50};  // url-test only
+    ConfigPosition position;                  // of `name`
+};
+
+// [mux_server]: `shunt mux-server`, what users deploy on their VPS (docs/mux.md).
+struct MuxServerConfig {
+    std::vector<Endpoint> listen;  // never empty
+    std::string password;
+    std::string cert_file;                             // PEM, absolute path
+    std::string key_file;                              // PEM, absolute path
+    std::chrono::milliseconds connect_timeout{10000};  // opening a target
+    std::size_t max_streams_per_carrier = 1024;
+    std::size_t max_carriers = 256;
+    ConfigPosition position;  // of the [mux_server] table
+};
+
 struct Config {
     std::string path;  // the file it was loaded from
     LogConfig log;
@@ -124,9 +199,14 @@ struct Config {
     std::vector<rules::RuleSpec> rules;    // validated: every target and rule set exists
     std::vector<RuleSetConfig> rule_sets;
     GeoipConfig geoip;
+    std::vector<ProxyConfig> proxies;  // names unique among proxies and groups
+    std::vector<GroupConfig> groups;
+    std::optional<MuxServerConfig> mux_server;
 };
 
 std::string_view to_string(LogLevel level);
 std::string_view to_string(DnsMode mode);
+std::string_view to_string(ProxyType type);
+std::string_view to_string(GroupType type);
 
 }  // namespace shunt

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/config_mux_server_reader.hpp"
+#include "core/config_proxies_reader.hpp"
 #include "core/config_rules_reader.hpp"
 #include "core/config_tun_reader.hpp"
 #include "core/domain_name.hpp"
@@ -18,7 +20,7 @@ namespace {
 
 // Sections that belong to later parts of shunt. Accepting and ignoring them would be
 // a silent fallback, so they are rejected with a message that says why.
-constexpr std::string_view kNotYetSupported[] = {"proxies", "groups", "api"};
+constexpr std::string_view kNotYetSupported[] = {"api"};
 
 class Loader {
   public:
@@ -31,7 +33,11 @@ class Loader {
         ConfigReader top(root, "", path_, errors_);
         if (const auto* log = top.table("log")) read_log(*log, config.log);
         if (const auto* dns = top.table("dns")) read_dns(*dns, config.dns);
-        read_rule_sections(top, base_dir_, config);
+        // Rules may come before the proxies they name: collect the names first.
+        const auto outbound_names = read_proxy_sections(top, base_dir_, config);
+        read_rule_sections(top, base_dir_, outbound_names, config);
+        if (const auto* server = top.table("mux_server"))
+            read_mux_server_section(*server, top, base_dir_, config);
         if (const auto* tun = top.table("tun"))
             read_tun_section(*tun, top, config);
         else
@@ -337,6 +343,22 @@ std::string_view to_string(LogLevel level) {
 
 std::string_view to_string(DnsMode mode) {
     return mode == DnsMode::fake_ip ? "fake-ip" : "redir-host";
+}
+
+std::string_view to_string(ProxyType type) {
+    return type == ProxyType::socks5 ? "socks5" : "mux";
+}
+
+std::string_view to_string(GroupType type) {
+    switch (type) {
+        case GroupType::select:
+            return "select";
+        case GroupType::url_test:
+            return "url-test";
+        case GroupType::fallback:
+            return "fallback";
+    }
+    return "?";
 }
 
 }  // namespace shunt

@@ -11,14 +11,15 @@ namespace shunt {
 
 namespace {
 
-// Targets every config has. Proxies and groups join them with the proxy issue; until
-// then a rule naming one is an error rather than a silent DIRECT.
+// Targets every config has; [[proxies]] and [[groups]] add their names. GLOBAL is not a
+// target: it is what global mode uses instead of the rules.
 constexpr std::string_view kBuiltinTargets[] = {"DIRECT", "REJECT"};
 
 class RuleSectionsReader {
   public:
-    RuleSectionsReader(ConfigReader& top, const std::filesystem::path& base_dir, Config& config)
-        : top_(top), base_dir_(base_dir), config_(config) {}
+    RuleSectionsReader(ConfigReader& top, const std::filesystem::path& base_dir,
+                       const OutboundNames& outbound_names, Config& config)
+        : top_(top), base_dir_(base_dir), outbound_names_(outbound_names), config_(config) {}
 
     void read() {
         if (auto mode = top_.string("mode")) {
@@ -144,11 +145,11 @@ class RuleSectionsReader {
     void check_target(const rules::RuleSpec& rule, const std::string& key) {
         const bool builtin = std::find(std::begin(kBuiltinTargets), std::end(kBuiltinTargets),
                                        rule.target) != std::end(kBuiltinTargets);
-        if (!builtin)
+        if (!builtin && !outbound_names_.count(rule.target))
             add_error(rule, key,
                       "unknown target \"" + rule.target +
-                          "\": a rule sends to DIRECT or REJECT (proxies and groups are not "
-                          "supported by this version of shunt yet)");
+                          "\": a rule sends to DIRECT, REJECT or a name from [[proxies]] or "
+                          "[[groups]]");
     }
 
     // RULE-SET names a declared set; GEOIP (other than LAN) has a database. Sub-rules of
@@ -170,6 +171,7 @@ class RuleSectionsReader {
 
     ConfigReader& top_;
     const std::filesystem::path& base_dir_;
+    const OutboundNames& outbound_names_;
     Config& config_;
     std::set<std::string, std::less<>> declared_sets_;
     bool geoip_error_reported_ = false;
@@ -177,8 +179,9 @@ class RuleSectionsReader {
 
 }  // namespace
 
-void read_rule_sections(ConfigReader& top, const std::filesystem::path& base_dir, Config& config) {
-    RuleSectionsReader(top, base_dir, config).read();
+void read_rule_sections(ConfigReader& top, const std::filesystem::path& base_dir,
+                        const OutboundNames& outbound_names, Config& config) {
+    RuleSectionsReader(top, base_dir, outbound_names, config).read();
 }
 
 }  // namespace shunt

@@ -1,7 +1,7 @@
 // Reads the rule engine's part of the config file: the top-level `mode` and `rules`,
 // the [rule_sets.NAME] tables and [geoip]. Rule lines go through rules/parse, and the
-// checks that need the whole file happen here: every target names DIRECT, REJECT (or,
-// with the proxy issue, a proxy or group), every RULE-SET names a declared set, and
+// checks that need the whole file happen here: every target names DIRECT, REJECT, a proxy
+// or a group, every RULE-SET names a declared set, and
 // GEOIP rules have a database. Errors carry the file, line, column and key
 // ("rules[3]", "rule_sets.ads.behavior") like every other config error.
 #pragma once
@@ -9,11 +9,14 @@
 #include <filesystem>
 
 #include "core/config.hpp"
+#include "core/config_proxies_reader.hpp"
 #include "core/config_reader.hpp"
 
 namespace shunt {
 
-// `top` reads the root table; `base_dir` anchors relative rule-set and database paths.
-void read_rule_sections(ConfigReader& top, const std::filesystem::path& base_dir, Config& config);
+// `top` reads the root table; `base_dir` anchors relative rule-set and database paths;
+// `outbound_names` are the proxy and group names a rule may send to.
+void read_rule_sections(ConfigReader& top, const std::filesystem::path& base_dir,
+                        const OutboundNames& outbound_names, Config& config);
 
 }  // namespace shunt

@@ -66,8 +66,8 @@ tcp_idle_timeout_s = 30
     EXPECT_EQ(defaults.config->tun.mtu, 9000);
 }
 
-TEST(ConfigLoader, FullExampleAndQuickstartAreValid) {
-    for (const char* name : {"full.toml", "quickstart.toml"}) {
+TEST(ConfigLoader, ExamplesAreValid) {
+    for (const char* name : {"full.toml", "quickstart.toml", "mux-server.toml"}) {
         auto r = load_config(std::string(SHUNT_SOURCE_DIR) + "/examples/" + name);
         EXPECT_TRUE(r.config) << name << ": " << ::testing::PrintToString(error_lines(r));
     }

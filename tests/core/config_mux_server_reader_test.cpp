@@ -1,0 +1,123 @@
+// [mux_server]: the file `shunt mux-server` reads. It needs neither [tun] nor rules, and
+// its certificate and key must be readable when the file is loaded.
+#include <gtest/gtest.h>
+
+#include "core/config_loader.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/config_errors.hpp"
+
+namespace shunt {
+namespace {
+
+using test::error_lines;
+using test::has_error;
+
+class ConfigMuxServer : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_.write("server.crt", "-----BEGIN CERTIFICATE-----\n");
+        dir_.write("server.key", "-----BEGIN PRIVATE KEY-----\n");
+    }
+    ConfigLoadResult parse(const std::string& text) {
+        return parse_config(text, dir_.file("server.toml"));
+    }
+    test::TempDir dir_;
+};
+
+TEST_F(ConfigMuxServer, ReadsEveryKeyWithoutTunOrRules) {
+    auto r = parse(R"([log]
+level = "warn"
+[mux_server]
+listen = ["0.0.0.0:8443", "[::]:8443"]
+password = "secret"
+cert = "server.crt"
+key = "server.key"
+connect_timeout_ms = 5000
+max_streams_per_carrier = 100
+max_carriers = 8
+)");
+    ASSERT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
+    ASSERT_TRUE(r.config->mux_server);
+    const MuxServerConfig& s = *r.config->mux_server;
+    ASSERT_EQ(s.listen.size(), 2u);
+    EXPECT_EQ(s.listen[1].to_string(), "[::]:8443");
+    EXPECT_EQ(s.password, "secret");
+    EXPECT_EQ(s.cert_file, dir_.file("server.crt"));  // relative to the file
+    EXPECT_EQ(s.key_file, dir_.file("server.key"));
+    EXPECT_EQ(s.connect_timeout.count(), 5000);
+    EXPECT_EQ(s.max_streams_per_carrier, 100u);
+    EXPECT_EQ(s.max_carriers, 8u);
+    EXPECT_EQ(s.position.line, 3);
+    EXPECT_EQ(r.config->log.level, LogLevel::warn);
+}
+
+TEST_F(ConfigMuxServer, Defaults) {
+    auto r = parse(R"([mux_server]
+listen = "127.0.0.1:9443"
+password = "p"
+cert = "server.crt"
+key = "server.key"
+[dns]
+upstreams = ["udp://127.0.0.1"]
+)");
+    ASSERT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
+    const MuxServerConfig& s = *r.config->mux_server;
+    EXPECT_EQ(s.connect_timeout.count(), 10000);
+    EXPECT_EQ(s.max_streams_per_carrier, 1024u);
+    EXPECT_EQ(s.max_carriers, 256u);
+}
+
+struct BadServer {
+    const char* text;
+    const char* expected;
+};
+
+class ConfigMuxServerErrors : public ConfigMuxServer,
+                              public ::testing::WithParamInterface<BadServer> {};
+
+TEST_P(ConfigMuxServerErrors, NameFileLineColumnAndKey) {
+    auto r = parse(GetParam().text);
+    EXPECT_FALSE(r.config);
+    EXPECT_TRUE(has_error(r, GetParam().expected))
+        << "expected \"" << GetParam().expected << "\" in "
+        << ::testing::PrintToString(error_lines(r));
+}
+
+#define LISTEN "[mux_server]\nlisten = [\"0.0.0.0:443\"]\n"
+#define KEYS "password = \"p\"\ncert = \"server.crt\"\nkey = \"server.key\"\n"
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConfigMuxServerErrors,
+    ::testing::Values(
+        BadServer{LISTEN "password = \"p\"\nkey = \"server.key\"\n",
+                  "server.toml:1:1: mux_server.cert: required"},
+        BadServer{LISTEN "password = \"p\"\ncert = \"server.crt\"\n",
+                  "server.toml:1:1: mux_server.key: required"},
+        BadServer{LISTEN "password = \"p\"\ncert = \"nope.crt\"\nkey = \"server.key\"\n",
+                  "server.toml:4:8: mux_server.cert: cannot read"},
+        BadServer{LISTEN "password = \"p\"\ncert = \"server.crt\"\nkey = \".\"\n",
+                  "server.toml:5:7: mux_server.key: cannot read"},
+        BadServer{LISTEN "cert = \"server.crt\"\nkey = \"server.key\"\n",
+                  "server.toml:1:1: mux_server.password: required"},
+        BadServer{LISTEN "password = \"\"\ncert = \"server.crt\"\nkey = \"server.key\"\n",
+                  "server.toml:3:12: mux_server.password: must not be empty"},
+        BadServer{"[mux_server]\n" KEYS, "server.toml:1:1: mux_server.listen: required"},
+        BadServer{"[mux_server]\nlisten = []\n" KEYS,
+                  "server.toml:2:10: mux_server.listen: the list is empty"},
+        BadServer{"[mux_server]\nlisten = [\"0.0.0.0\"]\n" KEYS,
+                  "server.toml:2:11: mux_server.listen[0]: expected ADDRESS:PORT"},
+        BadServer{"[mux_server]\nlisten = [\"vps.example:443\"]\n" KEYS,
+                  "server.toml:2:11: mux_server.listen[0]: expected ADDRESS:PORT"},
+        BadServer{LISTEN KEYS "max_streams_per_carrier = 70000\n",
+                  "server.toml:6:27: mux_server.max_streams_per_carrier: must be between 1 and "
+                  "65535"},
+        BadServer{LISTEN KEYS "connect_timeout_ms = 1\n",
+                  "server.toml:6:22: mux_server.connect_timeout_ms: must be between 100"},
+        BadServer{LISTEN KEYS "ca = \"x\"\n", "server.toml:6:1: mux_server.ca: unknown key"},
+        BadServer{"mux_server = 1\n", "server.toml:1:14: mux_server: expected a table"}));
+
+#undef LISTEN
+#undef KEYS
+
+}  // namespace
+}  // namespace shunt
