@@ -5,6 +5,7 @@
 
 #include "core/app.hpp"
 #include "core/config_loader.hpp"
+#include "core/mux_server_app.hpp"
 #include "core/version.hpp"
 #include "rules/engine/rule_build.hpp"
 
@@ -15,12 +16,13 @@ namespace {
 constexpr const char* kMainHelp =
     "usage: shunt <command> [options]\n"
     "\n"
-    "shunt is a transparent traffic splitter: a fake-IP DNS server today, with the TUN\n"
-    "netstack, rules and proxies to come.\n"
+    "shunt is a transparent traffic splitter: a fake-IP DNS server, a TUN netstack, rules,\n"
+    "and outbounds (direct, SOCKS5, shunt's own multiplexed upstream).\n"
     "\n"
     "commands:\n"
     "  run -c FILE      start shunt with the config FILE (SIGHUP reloads it)\n"
     "  check -c FILE    validate FILE, print every error, exit 1 if there is any\n"
+    "  mux-server -c FILE  run the mux server a `type = \"mux\"` proxy connects to\n"
     "  version          print the version\n"
     "\n"
     "`shunt <command> --help` describes each command.\n";
@@ -40,6 +42,15 @@ constexpr const char* kCheckHelp =
     "Validates FILE and prints every error as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
     "Exits 0 when the file is valid, 1 otherwise.\n";
 
+constexpr const char* kMuxServerHelp =
+    "usage: shunt mux-server -c FILE [-v|-vv]\n"
+    "\n"
+    "Runs shunt's multiplexed upstream server (docs/mux.md) with the [mux_server] section\n"
+    "of FILE (see examples/mux-server.toml); [dns] says how target names are resolved.\n"
+    "  -c, --config FILE   the configuration file (required)\n"
+    "  -v                  debug logging, -vv trace (overrides [log] level)\n"
+    "SIGINT/SIGTERM stop it (every carrier is closed).\n";
+
 constexpr const char* kVersionHelp = "usage: shunt version\n\nPrints shunt's version.\n";
 
 }  // namespace
@@ -58,6 +69,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::string
     } else if (name == "check") {
         cl.command = CommandLine::Command::check;
         help = kCheckHelp;
+    } else if (name == "mux-server") {
+        cl.command = CommandLine::Command::mux_server;
+        help = kMuxServerHelp;
     } else if (name == "version" || name == "--version") {
         cl.command = CommandLine::Command::version;
         help = kVersionHelp;
@@ -78,14 +92,17 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::string
                 return cl;
             }
             cl.config_path = args[++i];
-        } else if (cl.command == CommandLine::Command::run && (a == "-v" || a == "-vv")) {
+        } else if ((cl.command == CommandLine::Command::run ||
+                    cl.command == CommandLine::Command::mux_server) &&
+                   (a == "-v" || a == "-vv")) {
             cl.verbosity += static_cast<int>(a.size()) - 1;
         } else {
             error = "unexpected argument \"" + a + "\"\n\n" + help;
             return cl;
         }
     }
-    if ((cl.command == CommandLine::Command::run || cl.command == CommandLine::Command::check) &&
+    if ((cl.command == CommandLine::Command::run || cl.command == CommandLine::Command::check ||
+         cl.command == CommandLine::Command::mux_server) &&
         cl.config_path.empty()) {
         error = std::string("missing -c FILE\n\n") + help;
     }
@@ -126,6 +143,8 @@ int run_cli(int argc, char** argv) {
         }
         case CommandLine::Command::run:
             return run_app(cl.config_path, cl.verbosity);
+        case CommandLine::Command::mux_server:
+            return run_mux_server(cl.config_path, cl.verbosity);
     }
     return 2;
 }

@@ -7,7 +7,7 @@
 namespace shunt {
 
 struct CommandLine {
-    enum class Command { run, check, version, help };
+    enum class Command { run, check, mux_server, version, help };
     Command command = Command::help;
     std::string config_path;
     int verbosity = 0;

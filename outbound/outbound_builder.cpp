@@ -1,9 +1,67 @@
 #include "outbound/outbound_builder.hpp"
 
+#include <unordered_map>
+
 #include "outbound/direct/direct_outbound.hpp"
+#include "outbound/group/probing_group.hpp"
+#include "outbound/group/select_group.hpp"
+#include "outbound/mux/client/mux_outbound.hpp"
 #include "outbound/reject_outbound.hpp"
+#include "outbound/socks5/socks5_outbound.hpp"
 
 namespace shunt::outbound {
+
+namespace {
+
+std::shared_ptr<Outbound> make_proxy(const Config& config, const ProxyConfig& proxy,
+                                     const boost::asio::any_io_executor& executor,
+                                     const AddressLookup& lookup) {
+    if (proxy.type == ProxyType::socks5) {
+        Socks5Options options;
+        options.name = proxy.name;
+        options.server = proxy.server;
+        options.port = proxy.port;
+        options.username = proxy.socks5.username;
+        options.password = proxy.socks5.password;
+        options.udp = proxy.socks5.udp;
+        options.routing_mark = config.tun.routing_mark;
+        options.connect_timeout = config.tun.connect_timeout;
+        return std::make_shared<Socks5Outbound>(executor, options, lookup);
+    }
+    mux::MuxClientOptions options;
+    options.name = proxy.name;
+    options.server = proxy.server;
+    options.port = proxy.port;
+    options.password = proxy.mux.password;
+    options.ca_file = proxy.mux.ca_file;
+    options.fingerprint = proxy.mux.fingerprint;
+    options.sni = proxy.mux.sni;
+    options.carriers = static_cast<std::size_t>(proxy.mux.carriers);
+    options.udp = proxy.mux.udp;
+    options.routing_mark = config.tun.routing_mark;
+    options.connect_timeout = config.tun.connect_timeout;
+    options.carrier.keepalive_interval = proxy.mux.keepalive_interval;
+    options.carrier.keepalive_timeout = proxy.mux.keepalive_timeout;
+    return std::make_shared<mux::MuxOutbound>(executor, options, lookup);
+}
+
+std::shared_ptr<Outbound> make_group(const GroupConfig& group,
+                                     std::vector<std::shared_ptr<Outbound>> members,
+                                     const boost::asio::any_io_executor& executor) {
+    if (group.type == GroupType::select)
+        return std::make_shared<SelectGroup>(group.name, std::move(members));
+    ProbeOptions probe;
+    probe.target = {group.url.host, group.url.port, group.url.path};
+    probe.interval = group.interval;
+    probe.timeout = group.timeout;
+    probe.tolerance = group.tolerance;
+    return std::make_shared<ProbingGroup>(
+        executor, group.name,
+        group.type == GroupType::url_test ? OutboundType::url_test : OutboundType::fallback,
+        std::move(members), probe);
+}
+
+}  // namespace
 
 std::shared_ptr<OutboundSet> build_outbounds(const Config& config,
                                              boost::asio::any_io_executor executor,
@@ -14,6 +72,34 @@ std::shared_ptr<OutboundSet> build_outbounds(const Config& config,
     auto set =
         std::make_shared<OutboundSet>(std::make_shared<DirectOutbound>(executor, direct, lookup),
                                       std::make_shared<RejectOutbound>(executor));
+    std::unordered_map<std::string, std::shared_ptr<Outbound>> built;
+    for (const auto& outbound : set->all()) built.emplace(outbound->name(), outbound);
+    for (const auto& proxy : config.proxies) {
+        auto outbound = make_proxy(config, proxy, executor, lookup);
+        built.emplace(proxy.name, outbound);
+        set->add(std::move(outbound));
+    }
+    // Groups may name groups declared later; the loader rejected cycles, so building
+    // whatever has all its members ready, round after round, ends.
+    std::vector<const GroupConfig*> pending;
+    for (const auto& group : config.groups) pending.push_back(&group);
+    while (!pending.empty()) {
+        const std::size_t before = pending.size();
+        std::erase_if(pending, [&](const GroupConfig* group) {
+            std::vector<std::shared_ptr<Outbound>> members;
+            for (const auto& name : group->proxies) {
+                const auto it = built.find(name);
+                if (it == built.end()) return false;
+                members.push_back(it->second);
+            }
+            built.emplace(group->name, make_group(*group, std::move(members), executor));
+            return true;
+        });
+        if (pending.size() == before)
+            throw std::invalid_argument("groups: a member is missing or groups form a cycle");
+    }
+    // In the file's order (what the API lists), whatever order they were built in.
+    for (const auto& group : config.groups) set->add(built.at(group.name));
     set->build_global();
     return set;
 }

@@ -3,7 +3,7 @@
 #   1. unit and integration tests (GoogleTest via ctest) in a Debug build with
 #      AddressSanitizer + UndefinedBehaviorSanitizer; integration tests start real
 #      programs (unbound, dnsdist, dig, shunt) on loopback and need root;
-#   2. the libFuzzer targets (clang), 60 s each.
+#   2. the libFuzzer targets (clang), 60 s each, run side by side.
 # Usage: bash scripts/test.sh            (as root, on Debian 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,18 +21,31 @@ echo "== tests"
 echo "== fuzz (libFuzzer, clang)"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSHUNT_FUZZ=ON -DSHUNT_TESTS=OFF -DSHUNT_BENCH=OFF >/dev/null
-ninja -C build/fuzz fuzz_dns_query
+targets="fuzz_dns_query fuzz_mux_frame"
+ninja -C build/fuzz $targets
 fuzz_seconds=${SHUNT_FUZZ_SECONDS:-60}
-for target in fuzz_dns_query; do
+# The targets run side by side (one core each), so fuzzing costs fuzz_seconds in all
+# however many targets there are.
+declare -A pids corpora
+for target in $targets; do
     corpus=$(mktemp -d)
     seeds="$root/tests/fuzz/corpus/${target#fuzz_}"
     [ -d "$seeds" ] && cp -r "$seeds/." "$corpus/"
     echo "-- $target for ${fuzz_seconds}s"
+    (cd "$corpus" && exec "$root/build/fuzz/tests/fuzz/$target" -max_total_time="$fuzz_seconds" \
+        -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1) &
+    pids[$target]=$!
+    corpora[$target]=$corpus
+done
+failed=0
+for target in $targets; do
+    corpus=${corpora[$target]}
     status=0
-    (cd "$corpus" && "$root/build/fuzz/tests/fuzz/$target" -max_total_time="$fuzz_seconds" \
-        -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1) || status=$?
+    wait "${pids[$target]}" || status=$?
+    echo "-- $target:"
     tail -n 12 "$corpus.log"
     rm -rf "$corpus" "$corpus.log"
-    [ "$status" -eq 0 ] || { echo "$target failed (exit $status)" >&2; exit 1; }
+    [ "$status" -eq 0 ] || { echo "$target failed (exit $status)" >&2; failed=1; }
 done
+[ "$failed" -eq 0 ] || exit 1
 echo "== all tests passed"

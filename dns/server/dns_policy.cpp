@@ -4,8 +4,6 @@
 
 namespace shunt::dns {
 
-namespace {
-
 ResolverConfig resolver_config(const DnsConfig& dns) {
     ResolverConfig rc;
     rc.upstreams = dns.upstreams;
@@ -20,8 +18,6 @@ ResolverConfig resolver_config(const DnsConfig& dns) {
     rc.cache_size = dns.cache_size;
     return rc;
 }
-
-}  // namespace
 
 std::shared_ptr<const DnsPolicy> DnsPolicy::build(boost::asio::any_io_executor executor,
                                                   std::shared_ptr<const Config> config) {

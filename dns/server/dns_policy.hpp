@@ -17,6 +17,9 @@
 
 namespace shunt::dns {
 
+// The resolver settings of a [dns] section (upstreams, policy, split, timeouts, cache).
+ResolverConfig resolver_config(const DnsConfig& dns);
+
 struct DnsPolicy {
     std::shared_ptr<const Config> config;
     DomainPatternSet fake_ip_filter;  // the shipped default list (if enabled) plus the user's

@@ -1,0 +1,302 @@
+// bench_outbound: the mux outbound (shunt mux-server at the far end) against the
+// per-connection proxy it replaces (SOCKS5 to dante) and against a plain TCP relay, in
+// the same run, between two network namespaces joined by a veth pair (E2eTopology):
+// nginx, danted, `shunt mux-server` and iperf3 -s in "server", this process's outbounds
+// (on a thread inside "client") and iperf3 -c in "client".
+//
+//   1. short requests: REQUESTS sequential HTTP GETs of a 1 KiB file, a NEW outbound
+//      connection each (connect -> GET with Connection: close -> read to EOF -> check the
+//      body), through MuxOutbound and through Socks5Outbound, alternating in blocks so a
+//      noisy neighbour on the shared cores hits both alike. requests/s, p50/p99.
+//   2. one stream of bulk data: iperf3 -c (client ns) -> a local listener of this process
+//      -> StreamRelay -> (a) a plain TCP connection to iperf3 -s, or (b) a MuxOutbound
+//      stream -> mux-server -> iperf3 -s. Gbit/s from iperf3's receiver, and CPU seconds
+//      per GB of this process plus the mux-server (/proc utime+stime before/after);
+//      also (c) a Socks5Outbound stream -> dante -> iperf3 -s, the same two hops as mux
+//      without TLS, for scale (its Gbit/s only).
+// Everything shares the machine's cores with nginx/dante/iperf3, as on a small router.
+//
+// usage: bench_outbound [SECONDS=10] [REQUESTS=2000]     needs root
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include "bench/netstack/iperf_run.hpp"
+#include "bench/netstack/process_stats.hpp"
+#include "bench/outbound/mux_server_process.hpp"
+#include "bench/outbound/netns_loop.hpp"
+#include "bench/outbound/relay_listener.hpp"
+#include "bench/outbound/sequential_requests.hpp"
+#include "outbound/mux/client/mux_outbound.hpp"
+#include "outbound/socks5/socks5_outbound.hpp"
+#include "tests/support/dante_server.hpp"
+#include "tests/support/e2e_topology.hpp"
+#include "tests/support/nginx_server.hpp"
+
+using namespace shunt;
+using namespace shunt::bench;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kIperfPort = 5201;
+constexpr int kDantePort = 1080;
+constexpr std::uint16_t kMuxPort = 8443;
+constexpr std::size_t kBodySize = 1024;
+constexpr int kWarmupRequests = 20;
+constexpr int kBlocks = 4;
+
+// The outbounds and listeners are made and used on the client loop's thread. They go
+// after that thread stopped, so no handler of a half-finished run (a benchmark that
+// failed) can reach an outbound already destroyed.
+struct ClientSide {
+    explicit ClientSide(NetnsLoop& loop) : loop(loop) {}
+    ~ClientSide() {
+        loop.stop();
+        plain_listener.reset();
+        mux_listener.reset();
+        socks5_listener.reset();
+        mux.reset();
+        socks5.reset();
+    }
+    NetnsLoop& loop;
+    std::unique_ptr<outbound::mux::MuxOutbound> mux;
+    std::unique_ptr<outbound::Socks5Outbound> socks5;
+    std::unique_ptr<RelayListener> plain_listener;
+    std::unique_ptr<RelayListener> mux_listener;
+    std::unique_ptr<RelayListener> socks5_listener;
+};
+
+// Both proxies get IP literals: nothing is resolved.
+outbound::AddressLookup no_lookup(boost::asio::io_context& io) {
+    return [&io](const std::string&, outbound::AddressCallback done) {
+        boost::asio::post(
+            io, [done] { done(make_error_code(boost::asio::error::host_not_found), {}); });
+    };
+}
+
+RequestRunResult run_requests(NetnsLoop& loop, outbound::Outbound& out,
+                              const outbound::Target& target, int count) {
+    RequestRunResult result;
+    const bool finished = loop.call_async(
+        [&](std::function<void()> done) {
+            SequentialRequests::start(loop.io(),
+                                      {.outbound = &out,
+                                       .target = target,
+                                       .path = "/1k",
+                                       .expected_body = kBodySize,
+                                       .count = count,
+                                       .request_timeout = 10s},
+                                      [&result, done](RequestRunResult r) {
+                                          result = std::move(r);
+                                          done();
+                                      });
+        },
+        std::chrono::milliseconds(count * 200 + 30'000));
+    if (!finished) throw std::runtime_error(std::string(out.name()) + ": requests did not finish");
+    return result;
+}
+
+void add(RequestRunResult& total, const RequestRunResult& block) {
+    total.ok += block.ok;
+    total.failed += block.failed;
+    total.seconds += block.seconds;
+    total.latencies_ms.insert(total.latencies_ms.end(), block.latencies_ms.begin(),
+                              block.latencies_ms.end());
+    if (total.first_error.empty()) total.first_error = block.first_error;
+}
+
+struct RequestFigures {
+    RequestRunResult run;
+    double rps() const { return run.seconds > 0 ? run.ok / run.seconds : 0; }
+    double p50() const { return percentile(run.latencies_ms, 50); }
+    double p99() const { return percentile(run.latencies_ms, 99); }
+};
+
+struct ThroughputFigures {
+    IperfResult iperf;
+    double bench_cpu_s = 0;
+    double server_cpu_s = 0;
+    double cpu_s_per_gb() const {
+        return iperf.bytes > 0 ? (bench_cpu_s + server_cpu_s) / (iperf.bytes / 1e9) : 0;
+    }
+};
+
+ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t listener_port,
+                                int seconds, pid_t mux_server_pid) {
+    ThroughputFigures f;
+    const double bench_before = cpu_seconds(::getpid());
+    f.iperf = run_iperf(topology, {.server = "127.0.0.1",
+                                   .port = listener_port,
+                                   .seconds = seconds,
+                                   .streams = 1,
+                                   .reverse = false,
+                                   .watched_pid = mux_server_pid});
+    f.bench_cpu_s = cpu_seconds(::getpid()) - bench_before;
+    f.server_cpu_s = f.iperf.watched_cpu_s;
+    return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    const int seconds = argc > 1 ? std::stoi(argv[1]) : 10;
+    const int requests = argc > 2 ? std::stoi(argv[2]) : 2000;
+    try {
+        test::E2eTopology topology(
+            test::E2eTopology::Options{.start_dns = false, .extra_dns_records = {}});
+        const std::string server_v4 = topology.server_v4();
+        test::NginxServer nginx(topology);
+        nginx.add_file("1k", kBodySize);
+        test::DanteServer dante(
+            {.require_password = false,
+             .external = test::E2eTopology::kServerVeth,
+             .clients = "0.0.0.0/0"},
+            {.netns = topology.server_ns(), .address = server_v4, .port = kDantePort});
+        MuxServerProcess mux_server({.shunt_binary = SHUNT_BINARY,
+                                     .netns = topology.server_ns(),
+                                     .address = server_v4,
+                                     .port = kMuxPort});
+        test::TempDir dir;
+        auto iperf_server =
+            topology.spawn_in_server({"iperf3", "-s", "-p", std::to_string(kIperfPort)},
+                                     {.netns = "",
+                                      .stdout_path = dir.file("iperf3.log"),
+                                      .stderr_path = dir.file("iperf3.log"),
+                                      .env = {}});
+        if (!test::wait_for_tcp_port(server_v4, kIperfPort, 10s, topology.server_ns()))
+            throw std::runtime_error("iperf3 -s did not start");
+
+        NetnsLoop loop(topology.client_ns());
+        ClientSide client(loop);
+        const auto server_address = *IpAddress::parse(server_v4);
+        const outbound::Target web{
+            .domain = "", .address = server_address, .port = 80, .resolved = {}};
+        const outbound::Target iperf_target{
+            .domain = "", .address = server_address, .port = kIperfPort, .resolved = {}};
+        loop.call([&] {
+            outbound::mux::MuxClientOptions mux_options;
+            mux_options.name = "bench-mux";
+            mux_options.server = server_v4;
+            mux_options.port = kMuxPort;
+            mux_options.password = mux_server.options().password;
+            mux_options.ca_file = mux_server.ca_file();
+            mux_options.sni = mux_server.options().server_name;
+            client.mux = std::make_unique<outbound::mux::MuxOutbound>(
+                loop.io().get_executor(), mux_options, no_lookup(loop.io()));
+            outbound::Socks5Options socks_options;
+            socks_options.name = "bench-socks5";
+            socks_options.server = server_v4;
+            socks_options.port = kDantePort;
+            client.socks5 = std::make_unique<outbound::Socks5Outbound>(
+                loop.io().get_executor(), socks_options, no_lookup(loop.io()));
+            client.plain_listener = std::make_unique<RelayListener>(
+                loop.io(), plain_tcp_connector(
+                               loop.io(), {boost::asio::ip::make_address(server_v4), kIperfPort}));
+            client.mux_listener = std::make_unique<RelayListener>(
+                loop.io(), outbound_connector(*client.mux, iperf_target));
+            client.socks5_listener = std::make_unique<RelayListener>(
+                loop.io(), outbound_connector(*client.socks5, iperf_target));
+        });
+
+        std::printf(
+            "bench_outbound: client ns -> server ns over a veth pair (not loopback); nginx, "
+            "danted, shunt mux-server, iperf3 -s at %s\n",
+            server_v4.c_str());
+        // Warm-up, not counted: the mux carriers' TLS handshakes, dante's first children.
+        run_requests(loop, *client.mux, web, kWarmupRequests);
+        run_requests(loop, *client.socks5, web, kWarmupRequests);
+
+        RequestFigures mux_requests, socks5_requests;
+        const int per_block = std::max(1, requests / kBlocks);
+        for (int block = 0; block < kBlocks; ++block) {
+            add(mux_requests.run, run_requests(loop, *client.mux, web, per_block));
+            add(socks5_requests.run, run_requests(loop, *client.socks5, web, per_block));
+        }
+        for (const auto* f : {&mux_requests, &socks5_requests}) {
+            const char* label = f == &mux_requests ? "mux   " : "socks5";
+            std::printf(
+                "  %s  %d requests (1 KiB, new connection each): %d ok, %d failed, %8.1f req/s, "
+                "p50 %.3f ms, p99 %.3f ms%s%s\n",
+                label, f->run.ok + f->run.failed, f->run.ok, f->run.failed, f->rps(), f->p50(),
+                f->p99(),
+                f->run.first_error.empty() ? "" : "; first error: ", f->run.first_error.c_str());
+        }
+        const double rps_ratio =
+            socks5_requests.rps() > 0 ? mux_requests.rps() / socks5_requests.rps() : 0;
+
+        const auto plain =
+            measure_relay(topology, client.plain_listener->port(), seconds, mux_server.pid());
+        const auto mux =
+            measure_relay(topology, client.mux_listener->port(), seconds, mux_server.pid());
+        // The same two relay hops as mux (here -> proxy -> iperf3 -s) without TLS and
+        // framing: what the extra hop alone costs on these shared cores.
+        const auto socks5 =
+            measure_relay(topology, client.socks5_listener->port(), seconds, mux_server.pid());
+        bool all_ok = mux_requests.run.failed == 0 && socks5_requests.run.failed == 0;
+        for (const auto* f : {&plain, &mux, &socks5}) {
+            const char* label = f == &plain ? "plain relay "
+                                : f == &mux ? "mux relay   "
+                                            : "socks5 relay";
+            if (!f->iperf.ok) {
+                all_ok = false;
+                std::printf("  %s: iperf3 failed: %s\n", label, f->iperf.error.c_str());
+            }
+            if (f == &socks5) {  // dante's CPU is spread over its children: not counted
+                std::printf(
+                    "  %s  1 stream %ds: %6.2f Gbit/s  CPU: bench %.2f s (dante's not "
+                    "counted)\n",
+                    label, seconds, f->iperf.gbit_per_s, f->bench_cpu_s);
+                continue;
+            }
+            std::printf(
+                "  %s  1 stream %ds: %6.2f Gbit/s  CPU: bench %.2f s + mux-server %.2f s = %.2f "
+                "s/GB\n",
+                label, seconds, f->iperf.gbit_per_s, f->bench_cpu_s, f->server_cpu_s,
+                f->cpu_s_per_gb());
+        }
+        int relay_failures = 0;
+        loop.call([&] {
+            relay_failures = client.plain_listener->failed() + client.mux_listener->failed() +
+                             client.socks5_listener->failed();
+            if (relay_failures)
+                std::printf("  relay connect failures: %d (%s%s%s)\n", relay_failures,
+                            client.plain_listener->first_error().c_str(),
+                            client.mux_listener->first_error().c_str(),
+                            client.socks5_listener->first_error().c_str());
+        });
+        if (relay_failures) all_ok = false;
+        const double gbps_ratio =
+            plain.iperf.gbit_per_s > 0 ? mux.iperf.gbit_per_s / plain.iperf.gbit_per_s : 0;
+        std::printf(
+            "  targets: mux/socks5 req/s %.2f (>= 2: %s); mux/plain Gbit/s %.2f (>= 0.7: %s)\n",
+            rps_ratio, rps_ratio >= 2 ? "met" : "MISSED", gbps_ratio,
+            gbps_ratio >= 0.7 ? "met" : "MISSED");
+        std::printf(
+            "RESULT mux_rps=%.1f socks5_rps=%.1f rps_ratio=%.2f mux_p50_ms=%.3f mux_p99_ms=%.3f "
+            "socks5_p50_ms=%.3f socks5_p99_ms=%.3f mux_gbps=%.2f plain_gbps=%.2f gbps_ratio=%.2f "
+            "mux_cpu_s_per_gb=%.2f plain_cpu_s_per_gb=%.2f socks5_relay_gbps=%.2f network=veth\n",
+            mux_requests.rps(), socks5_requests.rps(), rps_ratio, mux_requests.p50(),
+            mux_requests.p99(), socks5_requests.p50(), socks5_requests.p99(), mux.iperf.gbit_per_s,
+            plain.iperf.gbit_per_s, gbps_ratio, mux.cpu_s_per_gb(), plain.cpu_s_per_gb(),
+            socks5.iperf.gbit_per_s);
+        if (!all_ok) {
+            const std::string log = mux_server.log();
+            std::fprintf(stderr, "mux-server log (tail):\n%s\n",
+                         log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+        }
+        return all_ok ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "bench_outbound: " << e.what() << "\n";
+        return 1;
+    }
+}

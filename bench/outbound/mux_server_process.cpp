@@ -1,0 +1,43 @@
+#include "bench/outbound/mux_server_process.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+namespace shunt::bench {
+
+MuxServerProcess::MuxServerProcess(Options options) : options_(std::move(options)) {
+    const auto certificate = ca_.issue(options_.server_name, options_.address);
+    std::ostringstream config;
+    config << "[log]\nlevel = \"" << options_.log_level << "\"\n\n"
+           << "[mux_server]\n"
+           << "listen = [\"" << options_.address << ":" << options_.port << "\"]\n"
+           << "password = \"" << options_.password << "\"\n"
+           << "cert = \"" << certificate.cert_file << "\"\n"
+           << "key = \"" << certificate.key_file << "\"\n";
+    dir_.write("server.toml", config.str());
+    process_ = std::make_unique<test::ChildProcess>(
+        std::vector<std::string>{options_.shunt_binary, "mux-server", "-c",
+                                 dir_.file("server.toml")},
+        test::ChildProcess::Options{.netns = options_.netns,
+                                    .stdout_path = dir_.file("mux-server.log"),
+                                    .stderr_path = dir_.file("mux-server.log"),
+                                    .env = {}});
+    if (!test::wait_for_tcp_port(options_.address, options_.port, std::chrono::seconds(10),
+                                 options_.netns)) {
+        process_->kill();
+        throw std::runtime_error("shunt mux-server did not start:\n" + log());
+    }
+}
+
+MuxServerProcess::~MuxServerProcess() {
+    process_->kill();
+}
+
+std::string MuxServerProcess::log() const {
+    std::ifstream in(dir_.file("mux-server.log"));
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace shunt::bench

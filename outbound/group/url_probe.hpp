@@ -1,0 +1,33 @@
+// probe_url: one health probe through an outbound, as url-test and fallback groups run
+// them — connect through the member to the URL's host, send a GET, and time the first
+// bytes of an HTTP status line. Any answer that starts like HTTP counts (a 204, a 404:
+// the path through the proxy works); no answer within the timeout, a reset, or garbage
+// is a failure.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "outbound/outbound.hpp"
+
+namespace shunt::outbound {
+
+struct ProbeTarget {
+    std::string host;  // a name or an address
+    std::uint16_t port = 80;
+    std::string path = "/";
+};
+
+// ok: the delay until the status line; else `error` says why.
+using ProbeHandler =
+    std::function<void(bool ok, std::chrono::milliseconds delay, const std::string& error)>;
+
+// The handler runs exactly once, never inline, within `timeout`.
+void probe_url(boost::asio::any_io_executor executor, Outbound& via, const ProbeTarget& target,
+               std::chrono::milliseconds timeout, ProbeHandler handler);
+
+}  // namespace shunt::outbound

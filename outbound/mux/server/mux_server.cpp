@@ -1,0 +1,253 @@
+#include "outbound/mux/server/mux_server.hpp"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/asio_address.hpp"
+#include "outbound/mux/server/target_opener.hpp"
+
+namespace shunt::outbound::mux {
+
+// One accepted connection until it is a carrier or closed: TLS handshake, then AUTH read
+// exactly (its 3-byte head, then the proof and padding it announces), all within
+// auth_timeout.
+struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
+    Handshake(MuxServer& server, boost::asio::ip::tcp::socket socket)
+        : server(server),
+          stream(std::make_unique<TlsStream>(std::move(socket), *server.tls_)),
+          deadline(server.executor_) {}
+
+    MuxServer& server;
+    std::unique_ptr<TlsStream> stream;
+    boost::asio::steady_timer deadline;
+    std::vector<std::uint8_t> message;
+    bool done = false;
+    std::string peer;
+
+    void begin() {
+        boost::system::error_code ignored;
+        peer =
+            Endpoint{from_asio_address(stream->lowest_layer().remote_endpoint(ignored).address()),
+                     stream->lowest_layer().remote_endpoint(ignored).port()}
+                .to_string();
+        deadline.expires_after(server.options_.auth_timeout);
+        deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->refuse("no authentication within the deadline");
+        });
+        stream->async_handshake(boost::asio::ssl::stream_base::server,
+                                [self = shared_from_this()](const boost::system::error_code& ec) {
+                                    if (ec) {
+                                        self->refuse("TLS handshake: " + ec.message());
+                                        return;
+                                    }
+                                    self->read_head();
+                                });
+    }
+
+    void read_head() {
+        message.resize(3);
+        boost::asio::async_read(
+            *stream, boost::asio::buffer(message),
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                if (ec) {
+                    self->refuse("reading AUTH: " + ec.message());
+                    return;
+                }
+                self->read_rest();
+            });
+    }
+
+    void read_rest() {
+        if (message[0] != 1) {
+            refuse("AUTH version " + std::to_string(message[0]));
+            return;
+        }
+        const std::size_t padding = (std::size_t{message[1]} << 8) | message[2];
+        message.resize(3 + 32 + padding);
+        boost::asio::async_read(
+            *stream, boost::asio::buffer(message.data() + 3, message.size() - 3),
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                if (ec) {
+                    self->refuse("reading AUTH: " + ec.message());
+                    return;
+                }
+                self->verify();
+            });
+    }
+
+    void verify() {
+        Key proof{};
+        std::size_t consumed = 0;
+        Key binding{};
+        if (parse_auth_message(message, proof, consumed) != AuthParse::complete ||
+            !exporter_binding(stream->native_handle(), binding)) {
+            refuse("malformed AUTH");
+            return;
+        }
+        if (!proofs_equal(proof, client_proof(server.auth_key_, binding))) {
+            refuse("wrong password");
+            return;
+        }
+        finish();
+        auto carrier = std::make_shared<MuxCarrier>(std::move(stream), CarrierRole::server,
+                                                    server.options_.carrier, "client " + peer);
+        carrier->start_server(
+            server_proof(server.auth_key_, binding),
+            [&server = server](std::unique_ptr<MuxStream> stream, const OpenPayload& open) {
+                ++server.stats_.streams;
+                open_target(server.executor_, std::move(stream), open, server.lookup_,
+                            {server.options_.connect_timeout, server.options_.udp_idle_timeout});
+            },
+            [&server = server](MuxCarrier& closed, const std::string& reason) {
+                spdlog::info("mux-server: {} gone: {}", closed.label(), reason);
+                server.carriers_.remove_if(
+                    [&closed](const auto& carrier) { return carrier.get() == &closed; });
+            });
+        ++server.stats_.authenticated;
+        spdlog::info("mux-server: {} authenticated", peer);
+        server.carriers_.push_back(std::move(carrier));
+    }
+
+    void finish() {
+        done = true;
+        deadline.cancel();
+        --server.handshakes_;
+    }
+
+    // To the client this is a TLS server closing: close_notify (if TLS is up) and FIN.
+    void refuse(const std::string& reason) {
+        if (done) return;
+        finish();
+        ++server.stats_.auth_failed;
+        spdlog::info("mux-server: {} refused: {}", peer, reason);
+        if (!stream) return;
+        SSL_shutdown(stream->native_handle());  // queues close_notify in the write BIO
+        auto self = shared_from_this();
+        // Flush what OpenSSL queued, then close, without waiting for the peer's answer.
+        stream->async_shutdown([self](const boost::system::error_code&) {
+            boost::system::error_code ignored;
+            self->stream->lowest_layer().close(ignored);
+        });
+        deadline.expires_after(std::chrono::seconds(1));
+        deadline.async_wait([self](const boost::system::error_code&) {
+            boost::system::error_code ignored;
+            if (self->stream) self->stream->lowest_layer().close(ignored);
+        });
+    }
+};
+
+MuxServer::MuxServer(boost::asio::any_io_executor executor, MuxServerOptions options,
+                     AddressLookup lookup)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      lookup_(std::move(lookup)),
+      auth_key_(auth_key(options_.password)),
+      tls_(std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server)) {
+    SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_3_VERSION);
+    boost::system::error_code ec;
+    tls_->use_certificate_chain_file(options_.cert_file, ec);
+    if (ec)
+        throw std::runtime_error("mux_server: cannot load cert " + options_.cert_file + ": " +
+                                 ec.message());
+    tls_->use_private_key_file(options_.key_file, boost::asio::ssl::context::pem, ec);
+    if (ec)
+        throw std::runtime_error("mux_server: cannot load key " + options_.key_file + ": " +
+                                 ec.message());
+    if (SSL_CTX_check_private_key(tls_->native_handle()) != 1)
+        throw std::runtime_error("mux_server: the key " + options_.key_file +
+                                 " does not match the certificate " + options_.cert_file);
+}
+
+MuxServer::~MuxServer() {
+    stop();
+}
+
+void MuxServer::start() {
+    for (const auto& endpoint : options_.listen) {
+        auto acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(executor_);
+        const boost::asio::ip::tcp::endpoint local(to_asio_address(endpoint.address),
+                                                   endpoint.port);
+        try {
+            acceptor->open(local.protocol());
+            acceptor->set_option(boost::asio::socket_base::reuse_address(true));
+            if (local.address().is_v6()) acceptor->set_option(boost::asio::ip::v6_only(true));
+            acceptor->bind(local);
+            acceptor->listen();
+        } catch (const boost::system::system_error& e) {
+            throw std::system_error(e.code(), "mux_server: listen " + endpoint.to_string());
+        }
+        acceptors_.push_back(std::move(acceptor));
+        do_accept(acceptors_.size() - 1);
+    }
+    for (const auto& endpoint : local_endpoints())
+        spdlog::info("mux-server: listening on {}", endpoint.to_string());
+}
+
+std::vector<Endpoint> MuxServer::local_endpoints() const {
+    std::vector<Endpoint> endpoints;
+    for (const auto& acceptor : acceptors_) {
+        boost::system::error_code ec;
+        const auto local = acceptor->local_endpoint(ec);
+        if (!ec) endpoints.push_back(Endpoint{from_asio_address(local.address()), local.port()});
+    }
+    return endpoints;
+}
+
+std::size_t MuxServer::stream_count() const {
+    std::size_t count = 0;
+    for (const auto& carrier : carriers_) count += carrier->stream_count();
+    return count;
+}
+
+void MuxServer::do_accept(std::size_t index) {
+    acceptors_[index]->async_accept(
+        [this, index](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+            if (stopped_) return;
+            if (!ec) authenticate(std::move(socket));
+            do_accept(index);
+        });
+}
+
+void MuxServer::authenticate(boost::asio::ip::tcp::socket socket) {
+    ++stats_.accepted;
+    if (carriers_.size() + handshakes_ >= options_.max_carriers) {
+        ++stats_.refused_cap;
+        spdlog::warn("mux-server: {} carriers (max_carriers): closing a new connection",
+                     carriers_.size());
+        return;  // the socket closes here
+    }
+    socket.set_option(boost::asio::ip::tcp::no_delay(true));
+    ++handshakes_;
+    auto handshake = std::make_shared<Handshake>(*this, std::move(socket));
+    std::erase_if(pending_, [](const auto& weak) { return weak.expired(); });
+    pending_.push_back(handshake);
+    handshake->begin();
+}
+
+void MuxServer::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto& acceptor : acceptors_) {
+        boost::system::error_code ignored;
+        acceptor->close(ignored);
+    }
+    // Handshakes in progress: their callbacks see `done` and never touch the server again.
+    for (auto& weak : pending_) {
+        if (auto handshake = weak.lock(); handshake && !handshake->done) {
+            handshake->done = true;
+            handshake->deadline.cancel();
+            boost::system::error_code ignored;
+            if (handshake->stream) handshake->stream->lowest_layer().close(ignored);
+        }
+    }
+    pending_.clear();
+    auto carriers = std::move(carriers_);
+    carriers_.clear();
+    for (auto& carrier : carriers) carrier->close("server stopping");
+}
+
+}  // namespace shunt::outbound::mux

@@ -1,0 +1,72 @@
+// MuxServer: `shunt mux-server` — accepts TLS 1.3 connections on every `listen` endpoint,
+// authenticates each (docs/mux.md, "Authentication"; one proof per carrier, within
+// auth_timeout), then runs it as a carrier whose OPENs become target connections
+// (open_target). A connection that fails authentication in any way gets a TLS close and
+// nothing else.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "outbound/mux/server/mux_server_options.hpp"
+#include "outbound/outbound.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace shunt::outbound::mux {
+
+class MuxServer {
+  public:
+    struct Stats {
+        std::uint64_t accepted = 0;       // TCP connections
+        std::uint64_t authenticated = 0;  // carriers
+        std::uint64_t auth_failed = 0;    // wrong proof, bad message, timeout, TLS failure
+        std::uint64_t refused_cap = 0;    // max_carriers reached
+        std::uint64_t streams = 0;
+    };
+
+    // Throws std::runtime_error when the certificate or key cannot be loaded.
+    MuxServer(boost::asio::any_io_executor executor, MuxServerOptions options,
+              AddressLookup lookup);
+    ~MuxServer();
+
+    // Binds every listen endpoint; throws std::system_error naming the one that failed.
+    void start();
+    // Closes listeners and carriers. Idempotent.
+    void stop();
+
+    // The bound endpoints (port 0 in the options picks one: tests).
+    std::vector<Endpoint> local_endpoints() const;
+    std::size_t carrier_count() const { return carriers_.size(); }
+    // Streams on all carriers (open, or waiting for the client's end).
+    std::size_t stream_count() const;
+    const Stats& stats() const { return stats_; }
+
+  private:
+    struct Handshake;
+
+    void do_accept(std::size_t index);
+    void authenticate(boost::asio::ip::tcp::socket socket);
+    void run_carrier(std::shared_ptr<MuxCarrier> carrier);
+
+    boost::asio::any_io_executor executor_;
+    MuxServerOptions options_;
+    AddressLookup lookup_;
+    Key auth_key_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::list<std::shared_ptr<MuxCarrier>> carriers_;
+    std::size_t handshakes_ = 0;
+    std::vector<std::weak_ptr<Handshake>> pending_;  // closed by stop()
+    bool stopped_ = false;
+    Stats stats_;
+};
+
+}  // namespace shunt::outbound::mux

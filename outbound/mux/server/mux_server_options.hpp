@@ -1,0 +1,26 @@
+// What `shunt mux-server` runs with: the [mux_server] section of its config.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ip_address.hpp"
+#include "outbound/mux/session/mux_carrier.hpp"
+
+namespace shunt::outbound::mux {
+
+struct MuxServerOptions {
+    std::vector<Endpoint> listen;
+    std::string password;
+    std::string cert_file;                              // PEM
+    std::string key_file;                               // PEM
+    std::chrono::milliseconds connect_timeout{10'000};  // opening a target
+    std::chrono::milliseconds auth_timeout{10'000};     // TLS handshake + AUTH
+    std::size_t max_carriers = 256;
+    std::chrono::seconds udp_idle_timeout{120};
+    CarrierOptions carrier;  // max_streams = max_streams_per_carrier; keepalive timeout 120 s
+};
+
+}  // namespace shunt::outbound::mux

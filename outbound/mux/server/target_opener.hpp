@@ -1,0 +1,29 @@
+// open_target: what the mux server does with an OPEN (docs/mux.md, "Opening"). TCP: resolve
+// the name if it is one, connect (happy eyeballs, connect_timeout), answer OPEN_RESULT and
+// relay the stream to the socket; or answer the failure's code (refused, unreachable, timed
+// out, name not resolved). UDP: a UdpStreamRelay.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "outbound/mux/protocol/frame.hpp"
+#include "outbound/mux/session/mux_stream.hpp"
+#include "outbound/outbound.hpp"
+
+namespace shunt::outbound::mux {
+
+struct TargetOptions {
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::seconds udp_idle_timeout{120};
+};
+
+void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
+                 const OpenPayload& open, const AddressLookup& lookup, TargetOptions options);
+
+// The OPEN_RESULT code for a failed connect or lookup.
+ResultCode result_code_for(const boost::system::error_code& ec);
+
+}  // namespace shunt::outbound::mux

@@ -1,0 +1,161 @@
+// MuxCarrier: one authenticated TLS connection and the streams inside it (docs/mux.md).
+// The client's pool and the server's listener both run one per connection; the roles
+// differ only in who opens streams and in the first bytes (AUTH / AUTH_OK, done before
+// or by the owner). Everything runs on one executor.
+//
+// Memory is bounded everywhere:
+//  - the outgoing queue: a stream's write is copied in only while the queue is under
+//    kHighWater; writers then wait (in order) until the TLS write drains it;
+//  - per stream, we hold at most the credit we granted (256 KiB); a peer that sends more
+//    gets that stream reset (code flow_control), the others go on;
+//  - while all streams together hold more than the session cap, WINDOW_UPDATEs wait.
+// close(reason) is idempotent: every stream fails at once with the reason, timers stop,
+// the owner hears about it once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "outbound/mux/protocol/auth.hpp"
+#include "outbound/mux/protocol/frame.hpp"
+#include "outbound/mux/session/stream_ids.hpp"
+#include "outbound/mux/session/stream_state.hpp"
+
+namespace shunt::outbound::mux {
+
+class MuxStream;
+
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+enum class CarrierRole : std::uint8_t { client, server };
+enum class CarrierState : std::uint8_t {
+    authenticating,  // client: AUTH sent, AUTH_OK not yet checked (streams may already open)
+    ready,
+    draining,  // GOAWAY received or sent: no new streams
+    closed,
+};
+
+struct CarrierOptions {
+    std::uint32_t initial_window = 256 * 1024;
+    std::size_t session_cap = 32 * 1024 * 1024;  // unread bytes of all streams
+    std::chrono::milliseconds keepalive_interval{15'000};
+    std::chrono::milliseconds keepalive_timeout{45'000};  // silence that kills the carrier
+    std::chrono::milliseconds stall_limit{30'000};        // a writer without credit
+    std::size_t max_streams = 65535;                      // server: OPENs beyond are refused
+};
+
+class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
+  public:
+    // Server: a new stream (OPEN). The handler connects the target and calls accept() or
+    // refuse() on the handle; data the client sent ahead waits in the stream.
+    using OpenHandler =
+        std::function<void(std::unique_ptr<MuxStream> stream, const OpenPayload& open)>;
+    using ClosedHandler = std::function<void(MuxCarrier&, const std::string& reason)>;
+    using ReadyHandler = std::function<void(MuxCarrier&)>;
+
+    // `tls` has finished its handshake. `label` names the carrier in logs.
+    MuxCarrier(std::unique_ptr<TlsStream> tls, CarrierRole role, CarrierOptions options,
+               std::string label);
+    ~MuxCarrier();
+    MuxCarrier(const MuxCarrier&) = delete;
+    MuxCarrier& operator=(const MuxCarrier&) = delete;
+
+    // Client: sends AUTH with `proof` and expects AUTH_OK proving `expected_server_proof`.
+    void start_client(const Key& proof, const Key& expected_server_proof, ReadyHandler on_ready,
+                      ClosedHandler on_closed);
+    // Server: the client's AUTH was verified; sends AUTH_OK with `proof`.
+    void start_server(const Key& proof, OpenHandler on_open, ClosedHandler on_closed);
+
+    // Client: a new stream to `address`; nullptr when the carrier cannot take one (closed,
+    // draining, ids exhausted). DATA may be written at once (docs/mux.md, "Opening").
+    std::unique_ptr<MuxStream> open_stream(Network network, const WireAddress& address);
+
+    // Idempotent. Every stream fails with "carrier closed: <reason>".
+    void close(const std::string& reason);
+    // Stop taking streams; GOAWAY to the peer.
+    void drain(const std::string& reason);
+
+    CarrierState state() const { return state_; }
+    bool accepts_streams() const {
+        return state_ == CarrierState::ready || state_ == CarrierState::authenticating;
+    }
+    std::size_t stream_count() const { return streams_.size(); }
+    const std::string& label() const { return label_; }
+    std::size_t queued_bytes() const { return out_.size() + writing_.size(); }
+    std::size_t buffered_bytes() const { return total_buffered_; }
+
+    // ---- used by MuxStream ----
+    void stream_write(const std::shared_ptr<StreamState>& stream);
+    void stream_consumed(StreamState& stream, std::size_t bytes);
+    void stream_shutdown(StreamState& stream);
+    void stream_abort(StreamState& stream, ResultCode code, std::string_view reason);
+    void stream_accept(StreamState& stream);
+    void stream_refuse(StreamState& stream, ResultCode code, std::string_view reason);
+    // Datagram frames are not flow-controlled: false (dropped) when the queue is full.
+    bool stream_datagram(StreamState& stream, const WireAddress& address,
+                         std::span<const std::uint8_t> data);
+    boost::asio::any_io_executor executor() const { return executor_; }
+
+  private:
+    void do_read();
+    void on_read(const boost::system::error_code& ec, std::size_t n);
+    bool handle_auth_ok();
+    bool handle_frame(const Frame& frame);
+    bool handle_open(const Frame& frame);
+    void handle_data(StreamState& stream, const Frame& frame);
+    void handle_end(StreamState& stream, bool fin, const CodeReason* failure);
+    void flush();
+    void on_written(const boost::system::error_code& ec);
+    void resume_writers();
+    void pump_write(StreamState& stream);
+    void maybe_free(StreamState& stream);
+    void drop_received(StreamState& stream);
+    void fail_stream(StreamState& stream, const boost::system::error_code& ec, std::string reason);
+    void notify_reader(StreamState& stream);
+    void send_window_update(StreamState& stream);
+    void send_owed_updates();
+    void arm_tick();
+    void on_tick();
+    std::shared_ptr<StreamState> find(std::uint16_t id) const;
+    std::shared_ptr<StreamState> add_stream(std::uint16_t id, Network network);
+
+    boost::asio::any_io_executor executor_;
+    std::unique_ptr<TlsStream> tls_;
+    CarrierRole role_;
+    CarrierOptions options_;
+    std::string label_;
+    CarrierState state_ = CarrierState::authenticating;
+    Key expected_server_proof_{};
+    bool auth_ok_pending_ = false;  // client: AUTH_OK not read yet
+    OpenHandler on_open_;
+    ClosedHandler on_closed_;
+    ReadyHandler on_ready_;
+
+    std::unordered_map<std::uint16_t, std::shared_ptr<StreamState>> streams_;
+    StreamIdAllocator ids_;
+    std::size_t total_buffered_ = 0;
+    std::deque<std::weak_ptr<StreamState>> waiting_room_;   // writers waiting for queue space
+    std::vector<std::weak_ptr<StreamState>> owed_updates_;  // withheld by the session cap
+
+    std::vector<std::uint8_t> in_;
+    std::size_t in_length_ = 0;
+    std::vector<std::uint8_t> out_;      // frames not yet handed to TLS
+    std::vector<std::uint8_t> writing_;  // frames TLS is writing
+    bool writing_now_ = false;
+
+    boost::asio::steady_timer tick_;
+    std::chrono::steady_clock::time_point last_received_;
+    std::chrono::steady_clock::time_point last_ping_;
+};
+
+}  // namespace shunt::outbound::mux

@@ -1,0 +1,73 @@
+// StreamState: everything one mux stream is, shared by the carrier's table (while the
+// stream id is in use) and the MuxStream handle the relay holds (until it lets go). The
+// carrier owns the protocol side (credit, ends, frames); the handle the application
+// side (pending write, read waiter). All on the carrier's executor.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "outbound/mux/protocol/frame.hpp"
+#include "outbound/stream.hpp"
+
+namespace shunt::outbound::mux {
+
+class MuxCarrier;
+
+enum class StreamPhase : std::uint8_t {
+    opening,  // OPEN sent / received, no OPEN_RESULT yet (data may already flow)
+    open,
+    closed,  // both ends sent and received, or failed: the id is free
+};
+
+struct StreamState {
+    MuxCarrier* carrier = nullptr;  // null once the carrier is gone
+    std::uint16_t id = 0;
+    Network network = Network::tcp;
+    StreamPhase phase = StreamPhase::opening;
+    bool detached = false;  // the handle let go: received data is dropped
+    bool sent_end = false;  // our FIN or RESET went out
+    bool sent_fin = false;
+    bool sent_reset = false;
+    bool received_end = false;  // the peer's FIN, RESET or failed OPEN_RESULT arrived
+    bool received_fin = false;
+    boost::system::error_code error;  // set once the stream failed (reads and writes report it)
+    std::string reason;
+
+    // Receiving: bytes the peer sent that the handle has not read yet, within our credit.
+    std::deque<std::vector<std::uint8_t>> received;
+    std::size_t received_offset = 0;        // consumed bytes of received.front()
+    std::size_t buffered = 0;               // unread bytes
+    std::uint32_t consumed_unreported = 0;  // read since our last WINDOW_UPDATE
+    std::uint64_t granted = 0;              // credit the peer still has from us
+    Stream::WaitHandler read_waiter;
+
+    // Sending: the handle's write in progress, copied into the carrier as credit allows.
+    std::vector<boost::asio::const_buffer> write_buffers;
+    std::size_t write_index = 0;   // buffer being copied
+    std::size_t write_offset = 0;  // bytes of it copied
+    std::size_t write_total = 0;   // bytes copied so far (the handler's count)
+    Stream::WriteHandler write_handler;
+    bool fin_after_write = false;
+    std::uint64_t send_credit = 0;  // bytes we may still send
+    bool waiting_credit = false;
+    std::chrono::steady_clock::time_point waiting_since{};
+    bool waiting_carrier = false;  // in the carrier's queue of writers waiting for room
+
+    // Datagrams (UDP streams): the handle's receiver.
+    std::function<void(const DatagramPayload&)> on_datagram;
+    // UDP streams: the stream failed or the peer ended it (once).
+    std::function<void(const boost::system::error_code&, const std::string&)> on_end;
+
+    bool readable() const { return buffered > 0 || received_fin || error; }
+};
+
+}  // namespace shunt::outbound::mux

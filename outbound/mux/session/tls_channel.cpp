@@ -1,0 +1,265 @@
+#include "outbound/mux/session/tls_channel.hpp"
+
+#include <algorithm>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
+
+namespace shunt::outbound::mux {
+
+namespace {
+
+// Ciphertext taken from the socket per read: many records, one syscall.
+constexpr std::size_t kSocketRead = 256 * 1024;
+
+boost::system::error_code ssl_error() {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    if (code == 0) return make_error_code(boost::asio::error::fault);
+    return {static_cast<int>(code), boost::asio::error::get_ssl_category()};
+}
+
+}  // namespace
+
+TlsChannel::TlsChannel(boost::asio::ip::tcp::socket socket, ssl_ctx_st* context, Role role)
+    : socket_(std::move(socket)),
+      ssl_(SSL_new(context)),
+      rbio_(BIO_new(BIO_s_mem())),
+      wbio_(BIO_new(BIO_s_mem())),
+      role_(role) {
+    if (ssl_ == nullptr || rbio_ == nullptr || wbio_ == nullptr) throw std::bad_alloc();
+    // An empty memory BIO means "more to come", not end of file.
+    BIO_set_mem_eof_return(rbio_, -1);
+    SSL_set_bio(ssl_, rbio_, wbio_);  // the SSL owns both from here
+    if (role == Role::client)
+        SSL_set_connect_state(ssl_);
+    else
+        SSL_set_accept_state(ssl_);
+}
+
+TlsChannel::~TlsChannel() {
+    SSL_free(ssl_);
+}
+
+void TlsChannel::close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+}
+
+// ---- handshake ----
+
+void TlsChannel::async_handshake(Handler handler) {
+    handshake_handler_ = std::move(handler);
+    step_handshake();
+}
+
+void TlsChannel::step_handshake() {
+    const int result = SSL_do_handshake(ssl_);
+    drain_output();
+    if (result == 1) {
+        auto handler = std::move(handshake_handler_);
+        handshake_handler_ = nullptr;
+        boost::asio::post(socket_.get_executor(), [handler = std::move(handler)] { handler({}); });
+        return;
+    }
+    const int error = SSL_get_error(ssl_, result);
+    if (error == SSL_ERROR_WANT_READ) {
+        read_socket();
+        return;
+    }
+    auto handler = std::move(handshake_handler_);
+    handshake_handler_ = nullptr;
+    const auto ec = error == SSL_ERROR_SYSCALL || error == SSL_ERROR_ZERO_RETURN
+                        ? make_error_code(boost::asio::error::eof)
+                        : ssl_error();
+    boost::asio::post(socket_.get_executor(), [handler = std::move(handler), ec] { handler(ec); });
+}
+
+// ---- reading ----
+
+void TlsChannel::async_read_some(std::span<std::uint8_t> into, IoHandler handler) {
+    read_into_ = into;
+    read_handler_ = std::move(handler);
+    try_read();
+}
+
+void TlsChannel::async_read_exactly(std::span<std::uint8_t> into, IoHandler handler) {
+    auto done = std::make_shared<std::size_t>(0);
+    auto self = shared_from_this();
+    auto step = std::make_shared<IoHandler>();
+    *step = [self, into, done, step, handler = std::move(handler)](
+                const boost::system::error_code& ec, std::size_t n) mutable {
+        *done += n;
+        if (ec || *done == into.size()) {
+            auto finish = std::move(handler);
+            *step = nullptr;  // break the cycle
+            finish(ec, *done);
+            return;
+        }
+        self->async_read_some(into.subspan(*done), *step);
+    };
+    async_read_some(into, *step);
+}
+
+// Decrypts what the memory BIO holds into the caller's buffer; reads the socket when it
+// holds no whole record.
+void TlsChannel::try_read() {
+    if (!read_handler_) return;
+    std::size_t total = 0;
+    int last = 0;
+    while (total < read_into_.size()) {
+        last =
+            SSL_read(ssl_, read_into_.data() + total,
+                     static_cast<int>(std::min<std::size_t>(read_into_.size() - total, 1 << 30)));
+        if (last <= 0) break;
+        total += static_cast<std::size_t>(last);
+    }
+    drain_output();  // a KeyUpdate or ticket may have produced bytes to send
+    if (total > 0) {
+        auto handler = std::move(read_handler_);
+        read_handler_ = nullptr;
+        boost::asio::post(socket_.get_executor(),
+                          [handler = std::move(handler), total] { handler({}, total); });
+        return;
+    }
+    const int error = SSL_get_error(ssl_, last);
+    if (error == SSL_ERROR_WANT_READ) {
+        if (socket_eof_) {
+            fail_read(boost::asio::error::eof);  // the peer closed without close_notify
+            return;
+        }
+        read_socket();
+        return;
+    }
+    fail_read(error == SSL_ERROR_ZERO_RETURN ? make_error_code(boost::asio::error::eof)
+                                             : ssl_error());
+}
+
+void TlsChannel::fail_read(const boost::system::error_code& ec) {
+    auto handler = std::move(read_handler_);
+    read_handler_ = nullptr;
+    if (handler)
+        boost::asio::post(socket_.get_executor(),
+                          [handler = std::move(handler), ec] { handler(ec, 0); });
+}
+
+void TlsChannel::read_socket() {
+    if (socket_reading_) return;
+    socket_reading_ = true;
+    if (socket_in_.size() < kSocketRead) socket_in_.resize(kSocketRead);
+    socket_.async_read_some(
+        boost::asio::buffer(socket_in_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            self->socket_reading_ = false;
+            if (n > 0) BIO_write(self->rbio_, self->socket_in_.data(), static_cast<int>(n));
+            if (ec) {
+                if (ec != boost::asio::error::eof) {
+                    if (self->handshake_handler_) {
+                        auto handler = std::move(self->handshake_handler_);
+                        self->handshake_handler_ = nullptr;
+                        handler(ec);
+                    }
+                    self->fail_read(ec);
+                    return;
+                }
+                self->socket_eof_ = true;
+            }
+            if (self->handshake_handler_) {
+                if (self->socket_eof_ && n == 0) {
+                    auto handler = std::move(self->handshake_handler_);
+                    self->handshake_handler_ = nullptr;
+                    handler(boost::asio::error::eof);
+                    return;
+                }
+                self->step_handshake();
+                return;
+            }
+            self->try_read();
+        });
+}
+
+// ---- writing ----
+
+void TlsChannel::async_write(std::span<const std::uint8_t> data, IoHandler handler) {
+    if (write_error_) {
+        boost::asio::post(socket_.get_executor(),
+                          [handler = std::move(handler), ec = write_error_] { handler(ec, 0); });
+        return;
+    }
+    // Memory BIOs never block: SSL_write takes everything at once.
+    std::size_t offset = 0;
+    while (offset < data.size()) {
+        const int n =
+            SSL_write(ssl_, data.data() + offset,
+                      static_cast<int>(std::min<std::size_t>(data.size() - offset, 1 << 30)));
+        if (n <= 0) {
+            const auto ec = ssl_error();
+            boost::asio::post(socket_.get_executor(),
+                              [handler = std::move(handler), ec] { handler(ec, 0); });
+            return;
+        }
+        offset += static_cast<std::size_t>(n);
+    }
+    drain_output();
+    write_handler_ = std::move(handler);
+    write_done_at_ = queued_total_;
+    write_plain_ = data.size();
+    flush();
+}
+
+// Moves what OpenSSL wrote into the memory BIO to the socket's queue.
+void TlsChannel::drain_output() {
+    const std::size_t pending = BIO_ctrl_pending(wbio_);
+    if (pending == 0) return;
+    const std::size_t old = out_.size();
+    out_.resize(old + pending);
+    const int n = BIO_read(wbio_, out_.data() + old, static_cast<int>(pending));
+    out_.resize(old + static_cast<std::size_t>(std::max(n, 0)));
+    queued_total_ += static_cast<std::uint64_t>(std::max(n, 0));
+    flush();
+}
+
+void TlsChannel::flush() {
+    if (flushing_ || out_.empty() || write_error_) return;
+    flushing_ = true;
+    writing_.swap(out_);
+    out_.clear();
+    boost::asio::async_write(
+        socket_, boost::asio::buffer(writing_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            self->on_flushed(ec, n);
+        });
+}
+
+void TlsChannel::on_flushed(const boost::system::error_code& ec, std::size_t n) {
+    flushing_ = false;
+    sent_total_ += n;
+    writing_.clear();
+    if (ec) write_error_ = ec;
+    if (write_handler_ && (ec || sent_total_ >= write_done_at_)) {
+        auto handler = std::move(write_handler_);
+        write_handler_ = nullptr;
+        handler(ec, ec ? 0 : write_plain_);
+    }
+    if (!ec) flush();
+}
+
+void TlsChannel::shutdown_and_close() {
+    SSL_shutdown(ssl_);  // queues close_notify
+    drain_output();
+    if (!flushing_) {
+        close();
+        return;
+    }
+    // Close once what is queued has gone (or failed).
+    auto self = shared_from_this();
+    write_handler_ = [self](const boost::system::error_code&, std::size_t) { self->close(); };
+    write_done_at_ = queued_total_;
+}
+
+}  // namespace shunt::outbound::mux

@@ -1,0 +1,213 @@
+// Proxies end to end: curl and a UDP client in the client namespace, shunt there with its
+// TUN device; in the server namespace nginx, a socat UDP echo, a real dante SOCKS5 server
+// and `shunt mux-server`. Rules send www.e2e.test to SOCKS5 and second.e2e.test to mux;
+// content is sha256-checked and the proxies' own logs show they carried the flows.
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/dante_server.hpp"
+#include "tests/support/e2e_topology.hpp"
+#include "tests/support/netns_thread.hpp"
+#include "tests/support/nginx_server.hpp"
+#include "tests/support/shunt_in_namespace.hpp"
+#include "tests/support/test_ca.hpp"
+
+namespace shunt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kMuxPort = 8443;
+constexpr int kEchoPort = 7000;
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// `shunt mux-server` in the server namespace, resolving target names with the server
+// namespace's unbound.
+class MuxServerProcess {
+  public:
+    MuxServerProcess(const E2eTopology& topology, const TestCertificate& certificate,
+                     const std::string& password) {
+        std::ofstream(dir_.file("server.toml"))
+            << "[log]\nlevel = \"debug\"\n"
+            << "[dns]\nupstreams = [\"udp://" << topology.server_v4() << ":53\"]\n"
+            << "[mux_server]\nlisten = [\"" << topology.server_v4() << ":" << kMuxPort << "\"]\n"
+            << "password = \"" << password << "\"\n"
+            << "cert = \"" << certificate.cert_file << "\"\nkey = \"" << certificate.key_file
+            << "\"\n";
+        ChildProcess::Options options;
+        options.stdout_path = dir_.file("log");
+        options.stderr_path = dir_.file("log");
+        process_ = topology.spawn_in_server(
+            {SHUNT_BINARY, "mux-server", "-c", dir_.file("server.toml")}, options);
+        if (!wait_for_tcp_port(topology.server_v4(), kMuxPort, 10s, topology.server_ns()))
+            throw std::runtime_error("mux-server did not start:\n" + log());
+    }
+    std::string log() const { return read_file(dir_.file("log")); }
+
+  private:
+    TempDir dir_;
+    std::unique_ptr<ChildProcess> process_;
+};
+
+struct Datagram {
+    std::string text;
+    std::string from;
+};
+
+// Sends `text` to ADDRESS:PORT from a UDP socket of the client namespace until a reply
+// comes (UDP may lose the first datagram while the outbound opens).
+std::optional<Datagram> udp_exchange(const E2eTopology& topology, const std::string& address,
+                                     const std::string& text) {
+    int fd = -1;
+    run_in_netns(topology.client_ns(),
+                 [&] { fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); });
+    if (fd < 0) return std::nullopt;
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(kEchoPort);
+    ::inet_pton(AF_INET, address.c_str(), &to.sin_addr);
+    std::optional<Datagram> reply;
+    for (int attempt = 0; attempt < 5 && !reply; ++attempt) {
+        ::sendto(fd, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 1000) != 1) continue;
+        char buffer[512];
+        sockaddr_in from{};
+        socklen_t length = sizeof(from);
+        const ssize_t n =
+            ::recvfrom(fd, buffer, sizeof(buffer), 0, reinterpret_cast<sockaddr*>(&from), &length);
+        if (n < 0) continue;
+        char source[INET_ADDRSTRLEN];
+        ::inet_ntop(AF_INET, &from.sin_addr, source, sizeof(source));
+        reply = Datagram{std::string(buffer, static_cast<std::size_t>(n)), source};
+    }
+    ::close(fd);
+    return reply;
+}
+
+// Programs in the server namespace that resolve with the system resolver (dante) ask the
+// namespace's unbound: `ip netns exec` mounts /etc/netns/<ns>/resolv.conf over
+// /etc/resolv.conf. The topology removes the directory with the namespace.
+struct ServerResolvConf {
+    explicit ServerResolvConf(const E2eTopology& topology) {
+        const std::string dir = "/etc/netns/" + topology.server_ns();
+        std::filesystem::create_directories(dir);
+        std::ofstream(dir + "/resolv.conf") << "nameserver " << topology.server_v4() << "\n";
+    }
+};
+
+class ProxyE2e : public ::testing::Test {
+  protected:
+    ProxyE2e()
+        : dante_({false, "lo", "0.0.0.0/0"}, {topology_.server_ns(), topology_.server_v4(), 1080}),
+          certificate_(ca_.issue("mux.e2e.test", topology_.server_v4())),
+          mux_server_(topology_, certificate_, "e2e-secret") {}
+
+    ShuntInNamespace::Options shunt_options(const std::string& mux_password = "e2e-secret") {
+        ShuntInNamespace::Options options;
+        options.top_level = std::string("rules = [\"DOMAIN,") + E2eTopology::kWebSite +
+                            ",socks\", \"DOMAIN," + E2eTopology::kSecondSite + ",vps\"]\n" +
+                            "[[proxies]]\nname = \"socks\"\ntype = \"socks5\"\nserver = \"" +
+                            topology_.server_v4() + "\"\nport = 1080\nudp = true\n" +
+                            "[[proxies]]\nname = \"vps\"\ntype = \"mux\"\nserver = \"" +
+                            topology_.server_v4() + "\"\nport = " + std::to_string(kMuxPort) +
+                            "\npassword = \"" + mux_password + "\"\nca = \"" + ca_.ca_file() +
+                            "\"\nsni = \"mux.e2e.test\"\n";
+        return options;
+    }
+
+    E2eTopology topology_;
+    NginxServer nginx_{topology_};
+    ServerResolvConf resolv_conf_{topology_};
+    DanteServer dante_;
+    TestCa ca_;
+    TestCertificate certificate_;
+    MuxServerProcess mux_server_;
+};
+
+TEST_F(ProxyE2e, RulesSendOneSiteToSocks5AndAnotherToMuxContentIntact) {
+    const auto file = nginx_.add_file("proxied.bin", 16u << 20, 11);
+    ShuntInNamespace shunt(topology_, shunt_options());
+    shunt.start();
+
+    const auto via_socks = http_get_sha256(
+        topology_.client_ns(), std::string("http://") + E2eTopology::kWebSite + file.url_path);
+    ASSERT_EQ(via_socks.exit_code, 0) << shunt.log() << dante_.log();
+    EXPECT_EQ(via_socks.sha256, file.sha256);
+
+    const auto via_mux = http_get_sha256(
+        topology_.client_ns(), std::string("http://") + E2eTopology::kSecondSite + file.url_path);
+    ASSERT_EQ(via_mux.exit_code, 0) << shunt.log() << mux_server_.log();
+    EXPECT_EQ(via_mux.sha256, file.sha256);
+
+    // Each proxy carried its own site: dante logs the address it connected to (it resolved
+    // the name itself), the mux server the name it was asked for.
+    EXPECT_NE(dante_.log().find(std::string(E2eTopology::kWebV4) + ".80"), std::string::npos)
+        << dante_.log();
+    EXPECT_EQ(dante_.log().find(std::string(E2eTopology::kSecondWebV4) + ".80"), std::string::npos)
+        << dante_.log();
+    EXPECT_NE(mux_server_.log().find(std::string("open ") + E2eTopology::kSecondSite + ":80"),
+              std::string::npos)
+        << mux_server_.log();
+    EXPECT_EQ(mux_server_.log().find(E2eTopology::kWebSite), std::string::npos);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(ProxyE2e, UdpThroughSocks5AndMuxComesBackFromTheFakeAddress) {
+    auto echo_www = topology_.spawn_in_server(
+        {"socat",
+         "UDP4-RECVFROM:" + std::to_string(kEchoPort) + ",bind=" + E2eTopology::kWebV4 + ",fork",
+         "SYSTEM:echo www $SOCAT_PEERADDR"});
+    auto echo_second =
+        topology_.spawn_in_server({"socat",
+                                   "UDP4-RECVFROM:" + std::to_string(kEchoPort) +
+                                       ",bind=" + E2eTopology::kSecondWebV4 + ",fork",
+                                   "SYSTEM:echo second $SOCAT_PEERADDR"});
+    ShuntInNamespace shunt(topology_, shunt_options());
+    shunt.start();
+    const std::string www = shunt.resolve(E2eTopology::kWebSite);
+    const std::string second = shunt.resolve(E2eTopology::kSecondSite);
+
+    const auto socks_reply = udp_exchange(topology_, www, "hi");
+    ASSERT_TRUE(socks_reply) << shunt.log() << dante_.log();
+    EXPECT_EQ(socks_reply->text.rfind("www ", 0), 0U) << socks_reply->text;
+    EXPECT_EQ(socks_reply->from, www) << "the reply must come from the fake IP";
+
+    const auto mux_reply = udp_exchange(topology_, second, "hi");
+    ASSERT_TRUE(mux_reply) << shunt.log() << mux_server_.log();
+    EXPECT_EQ(mux_reply->text.rfind("second ", 0), 0U) << mux_reply->text;
+    EXPECT_EQ(mux_reply->from, second);
+    // The echo saw the proxies' addresses, not the client's: the datagrams went through them.
+    EXPECT_EQ(socks_reply->text.find(topology_.client_v4()), std::string::npos);
+    EXPECT_EQ(mux_reply->text.find(topology_.client_v4()), std::string::npos);
+    EXPECT_NE(dante_.log().find("udpassociate"), std::string::npos) << dante_.log();
+}
+
+TEST_F(ProxyE2e, WrongMuxPasswordResetsTheFlowAndSaysWhy) {
+    ShuntInNamespace shunt(topology_, shunt_options("not-the-secret"));
+    shunt.start();
+    const auto start = std::chrono::steady_clock::now();
+    const auto attempt = http_get_sha256(
+        topology_.client_ns(), std::string("http://") + E2eTopology::kSecondSite + "/", {}, 30s);
+    EXPECT_NE(attempt.exit_code, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s)
+        << "waiting flows fail once every carrier failed";
+    EXPECT_NE(shunt.log().find("no carrier to the server is up"), std::string::npos) << shunt.log();
+    EXPECT_NE(mux_server_.log().find("refused: wrong password"), std::string::npos)
+        << mux_server_.log();
+}
+
+}  // namespace
+}  // namespace shunt::test

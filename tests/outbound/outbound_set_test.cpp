@@ -1,0 +1,117 @@
+// OutboundSet as build_outbounds makes it from a config: every proxy and group by name,
+// groups wired to their members (declared in any order), GLOBAL over every proxy and
+// group, and select() switching a select group (what the REST API will call).
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/config_loader.hpp"
+#include "outbound/group/probing_group.hpp"
+#include "outbound/group/select_group.hpp"
+#include "outbound/outbound_builder.hpp"
+
+namespace shunt::outbound {
+namespace {
+
+constexpr const char* kConfig = R"(
+[[proxies]]
+name = "home"
+type = "socks5"
+server = "192.0.2.1"
+port = 1080
+
+[[proxies]]
+name = "vps"
+type = "mux"
+server = "192.0.2.2"
+port = 443
+password = "p"
+fingerprint = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+[[groups]]
+name = "proxy"
+type = "select"
+proxies = ["auto", "home", "DIRECT"]
+
+[[groups]]
+name = "auto"
+type = "url-test"
+proxies = ["vps", "home"]
+url = "http://probe.test/generate_204"
+
+[[groups]]
+name = "backup"
+type = "fallback"
+proxies = ["vps", "REJECT"]
+)";
+
+class OutboundSetTest : public ::testing::Test {
+  protected:
+    OutboundSetTest() {
+        auto loaded = parse_config(kConfig, "test.toml");
+        for (const auto& e : loaded.errors) ADD_FAILURE() << e.format();
+        config = loaded.config;
+        set = build_outbounds(*config, io.get_executor(), nullptr);
+    }
+
+    boost::asio::io_context io;
+    std::shared_ptr<const Config> config;
+    std::shared_ptr<OutboundSet> set;
+};
+
+TEST_F(OutboundSetTest, EveryNameResolvesToItsType) {
+    const std::pair<const char*, OutboundType> expected[] = {
+        {"DIRECT", OutboundType::direct},   {"REJECT", OutboundType::reject},
+        {"home", OutboundType::socks5},     {"vps", OutboundType::mux},
+        {"proxy", OutboundType::select},    {"auto", OutboundType::url_test},
+        {"backup", OutboundType::fallback}, {"GLOBAL", OutboundType::select},
+    };
+    for (const auto& [name, type] : expected) {
+        Outbound* outbound = set->find(name);
+        ASSERT_NE(outbound, nullptr) << name;
+        EXPECT_EQ(outbound->type(), type) << name;
+        EXPECT_EQ(outbound->name(), name);
+    }
+    EXPECT_EQ(set->find("nope"), nullptr);
+}
+
+TEST_F(OutboundSetTest, GroupsHoldTheirMembersInOrder) {
+    auto& proxy = static_cast<SelectGroup&>(*set->find("proxy"));
+    ASSERT_EQ(proxy.members().size(), 3U);
+    EXPECT_EQ(proxy.members()[0].get(), set->find("auto")) << "a group declared later";
+    EXPECT_EQ(proxy.members()[1].get(), set->find("home"));
+    EXPECT_EQ(proxy.members()[2].get(), set->find("DIRECT"));
+    auto& backup = static_cast<ProbingGroup&>(*set->find("backup"));
+    EXPECT_EQ(backup.members()[1].get(), set->find("REJECT"));
+    EXPECT_EQ(&backup.selected(), set->find("vps")) << "the first member before any probe";
+}
+
+TEST_F(OutboundSetTest, GlobalHoldsEveryProxyAndGroupThenDirectAndStartsOnTheFirstProxy) {
+    auto& global = static_cast<SelectGroup&>(*set->find("GLOBAL"));
+    std::vector<std::string> names;
+    for (const auto& member : global.members()) names.push_back(member->name());
+    EXPECT_EQ(names, (std::vector<std::string>{"home", "vps", "proxy", "auto", "backup", "DIRECT",
+                                               "REJECT"}));
+    EXPECT_EQ(global.selected().name(), "home");
+}
+
+TEST_F(OutboundSetTest, SelectSwitchesOnlySelectGroupsAndOnlyToMembers) {
+    EXPECT_EQ(set->select("proxy", "home"), "");
+    EXPECT_EQ(static_cast<SelectGroup&>(*set->find("proxy")).selected().name(), "home");
+    EXPECT_EQ(set->select("GLOBAL", "DIRECT"), "");
+    EXPECT_EQ(set->select("proxy", "vps"), "vps is not a member of proxy");
+    EXPECT_EQ(set->select("auto", "home"), "auto is a url-test group: it chooses by itself");
+    EXPECT_EQ(set->select("home", "DIRECT"), "home is a socks5 outbound, not a group");
+    EXPECT_EQ(set->select("nope", "DIRECT"), "no group named nope");
+}
+
+TEST(OutboundSetWithoutProxies, GlobalIsDirect) {
+    boost::asio::io_context io;
+    auto loaded = parse_config("", "empty.toml");
+    auto set = build_outbounds(*loaded.config, io.get_executor(), nullptr);
+    auto& global = static_cast<SelectGroup&>(*set->find("GLOBAL"));
+    EXPECT_EQ(global.selected().name(), "DIRECT");
+}
+
+}  // namespace
+}  // namespace shunt::outbound
