@@ -162,7 +162,7 @@ TEST_F(ProxyE2e, RulesSendOneSiteToSocks5AndAnotherToMuxContentIntact) {
               std::string::npos)
         << mux_server_.log();
     EXPECT_EQ(mux_server_.log().find(E2eTopology::kWebSite), std::string::npos);
-    EXPECT_EQ(shunt.stop(), 0);
+    EXPECT_EQ(shunt.stop(), 0) << shunt.log();
 }
 
 TEST_F(ProxyE2e, UdpThroughSocks5AndMuxComesBackFromTheFakeAddress) {

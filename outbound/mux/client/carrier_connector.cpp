@@ -32,7 +32,7 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
     CarrierHandler handler;
     boost::asio::steady_timer deadline;
     std::chrono::steady_clock::time_point started;
-    std::unique_ptr<TlsStream> stream;
+    std::shared_ptr<TlsChannel> stream;
     bool timed_out = false;
 
     std::string label() const {
@@ -41,10 +41,7 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
 
     void fail(const boost::system::error_code& ec, const std::string& reason) {
         deadline.cancel();
-        if (stream) {
-            boost::system::error_code ignored;
-            stream->lowest_layer().close(ignored);
-        }
+        if (stream) stream->close();
         if (handler) {
             auto h = std::move(handler);
             handler = nullptr;
@@ -70,7 +67,8 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
     }
 
     void handshake(boost::asio::ip::tcp::socket socket) {
-        stream = std::make_unique<TlsStream>(std::move(socket), *tls);
+        stream = std::make_shared<TlsChannel>(std::move(socket), tls->native_handle(),
+                                              TlsChannel::Role::client);
         SSL* ssl = stream->native_handle();
         const bool name_is_address = IpAddress::parse(options.sni).has_value();
         if (!options.sni.empty() && !name_is_address)
@@ -91,13 +89,12 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
         deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (ec || !self->stream) return;
             self->timed_out = true;
-            boost::system::error_code ignored;
-            self->stream->lowest_layer().close(ignored);
+            self->stream->close();
         });
-        stream->async_handshake(boost::asio::ssl::stream_base::client,
-                                [self = shared_from_this()](const boost::system::error_code& ec) {
-                                    self->on_handshake(ec);
-                                });
+        // Weak: the channel keeps the handler; the deadline's wait keeps the attempt alive.
+        stream->async_handshake([weak = weak_from_this()](const boost::system::error_code& ec) {
+            if (auto self = weak.lock()) self->on_handshake(ec);
+        });
     }
 
     void on_handshake(const boost::system::error_code& ec) {
@@ -158,6 +155,7 @@ std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(
         std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
     SSL_CTX* ctx = context->native_handle();
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX_set_ciphersuites(ctx, kMuxCipherSuites);
     if (options.fingerprint) return context;  // the pin is the trust (checked after the handshake)
     if (!options.ca_file.empty()) {
         boost::system::error_code ec;

@@ -18,11 +18,12 @@ namespace shunt::outbound::mux {
 struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
     Handshake(MuxServer& server, boost::asio::ip::tcp::socket socket)
         : server(server),
-          stream(std::make_unique<TlsStream>(std::move(socket), *server.tls_)),
+          stream(std::make_shared<TlsChannel>(std::move(socket), server.tls_->native_handle(),
+                                              TlsChannel::Role::server)),
           deadline(server.executor_) {}
 
     MuxServer& server;
-    std::unique_ptr<TlsStream> stream;
+    std::shared_ptr<TlsChannel> stream;
     boost::asio::steady_timer deadline;
     std::vector<std::uint8_t> message;
     bool done = false;
@@ -30,29 +31,32 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
 
     void begin() {
         boost::system::error_code ignored;
-        peer =
-            Endpoint{from_asio_address(stream->lowest_layer().remote_endpoint(ignored).address()),
-                     stream->lowest_layer().remote_endpoint(ignored).port()}
-                .to_string();
+        peer = Endpoint{from_asio_address(stream->socket().remote_endpoint(ignored).address()),
+                        stream->socket().remote_endpoint(ignored).port()}
+                   .to_string();
         deadline.expires_after(server.options_.auth_timeout);
         deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (!ec) self->refuse("no authentication within the deadline");
         });
-        stream->async_handshake(boost::asio::ssl::stream_base::server,
-                                [self = shared_from_this()](const boost::system::error_code& ec) {
-                                    if (ec) {
-                                        self->refuse("TLS handshake: " + ec.message());
-                                        return;
-                                    }
-                                    self->read_head();
-                                });
+        // The channel keeps its handlers: they hold the handshake weakly (the deadline's wait
+        // holds it strongly), or the two would own each other.
+        stream->async_handshake([weak = weak_from_this()](const boost::system::error_code& ec) {
+            auto self = weak.lock();
+            if (!self) return;
+            if (ec) {
+                self->refuse("TLS handshake: " + ec.message());
+                return;
+            }
+            self->read_head();
+        });
     }
 
     void read_head() {
         message.resize(3);
-        boost::asio::async_read(
-            *stream, boost::asio::buffer(message),
-            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+        stream->async_read_exactly(
+            message, [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t) {
+                auto self = weak.lock();
+                if (!self) return;
                 if (ec) {
                     self->refuse("reading AUTH: " + ec.message());
                     return;
@@ -68,9 +72,11 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
         }
         const std::size_t padding = (std::size_t{message[1]} << 8) | message[2];
         message.resize(3 + 32 + padding);
-        boost::asio::async_read(
-            *stream, boost::asio::buffer(message.data() + 3, message.size() - 3),
-            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+        stream->async_read_exactly(
+            std::span(message).subspan(3),
+            [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t) {
+                auto self = weak.lock();
+                if (!self) return;
                 if (ec) {
                     self->refuse("reading AUTH: " + ec.message());
                     return;
@@ -125,18 +131,8 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
         ++server.stats_.auth_failed;
         spdlog::info("mux-server: {} refused: {}", peer, reason);
         if (!stream) return;
-        SSL_shutdown(stream->native_handle());  // queues close_notify in the write BIO
-        auto self = shared_from_this();
-        // Flush what OpenSSL queued, then close, without waiting for the peer's answer.
-        stream->async_shutdown([self](const boost::system::error_code&) {
-            boost::system::error_code ignored;
-            self->stream->lowest_layer().close(ignored);
-        });
-        deadline.expires_after(std::chrono::seconds(1));
-        deadline.async_wait([self](const boost::system::error_code&) {
-            boost::system::error_code ignored;
-            if (self->stream) self->stream->lowest_layer().close(ignored);
-        });
+        // close_notify, then the socket closes, without waiting for the peer's answer.
+        stream->shutdown_and_close();
     }
 };
 
@@ -148,6 +144,7 @@ MuxServer::MuxServer(boost::asio::any_io_executor executor, MuxServerOptions opt
       auth_key_(auth_key(options_.password)),
       tls_(std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server)) {
     SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_3_VERSION);
+    SSL_CTX_set_ciphersuites(tls_->native_handle(), kMuxCipherSuites);
     boost::system::error_code ec;
     tls_->use_certificate_chain_file(options_.cert_file, ec);
     if (ec)
@@ -240,8 +237,7 @@ void MuxServer::stop() {
         if (auto handshake = weak.lock(); handshake && !handshake->done) {
             handshake->done = true;
             handshake->deadline.cancel();
-            boost::system::error_code ignored;
-            if (handshake->stream) handshake->stream->lowest_layer().close(ignored);
+            if (handshake->stream) handshake->stream->close();
         }
     }
     pending_.clear();

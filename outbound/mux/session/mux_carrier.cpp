@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
 #include "outbound/mux/session/mux_stream.hpp"
@@ -31,7 +30,7 @@ boost::system::error_code reset_error() {
 
 }  // namespace
 
-MuxCarrier::MuxCarrier(std::unique_ptr<TlsStream> tls, CarrierRole role, CarrierOptions options,
+MuxCarrier::MuxCarrier(std::shared_ptr<TlsChannel> tls, CarrierRole role, CarrierOptions options,
                        std::string label)
     : executor_(tls->get_executor()),
       tls_(std::move(tls)),
@@ -106,17 +105,21 @@ void MuxCarrier::do_read() {
         close("read buffer full (frame larger than the buffer)");
         return;
     }
-    tls_->async_read_some(boost::asio::buffer(in_.data() + in_length_, in_.size() - in_length_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      std::size_t n) { self->on_read(ec, n); });
+    // The channel keeps this handler while it waits: a weak reference, or carrier and
+    // channel would own each other. The carrier's owners (the pool's slot, the server's
+    // list, its streams' handles) keep it alive.
+    tls_->async_read_some(
+        std::span(in_.data() + in_length_, in_.size() - in_length_),
+        [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            if (auto self = weak.lock()) self->on_read(ec, n);
+        });
 }
 
 void MuxCarrier::on_read(const boost::system::error_code& ec, std::size_t n) {
     if (state_ == CarrierState::closed) return;
     if (ec) {
-        close(ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated
-                  ? "the server closed the connection"
-                  : "read: " + ec.message());
+        close(ec == boost::asio::error::eof ? "the server closed the connection"
+                                            : "read: " + ec.message());
         return;
     }
     last_received_ = std::chrono::steady_clock::now();
@@ -363,7 +366,8 @@ void MuxCarrier::maybe_free(StreamState& stream) {
     const auto it = streams_.find(id);
     if (it == streams_.end() || it->second.get() != &stream) return;
     if (role_ == CarrierRole::client) ids_.release(id);
-    streams_.erase(it);  // the handle may still hold the state
+    streams_.erase(it);   // the handle may still hold the state
+    send_owed_updates();  // its bytes no longer count: updates held by the cap may go
     if (state_ == CarrierState::draining && streams_.empty()) close("drained");
 }
 
@@ -374,9 +378,12 @@ void MuxCarrier::flush() {
     writing_now_ = true;
     writing_.swap(out_);
     out_.clear();
-    boost::asio::async_write(*tls_, boost::asio::buffer(writing_),
-                             [self = shared_from_this()](const boost::system::error_code& ec,
-                                                         std::size_t) { self->on_written(ec); });
+    // TlsChannel encrypts it all now and completes once the socket took the ciphertext:
+    // that completion is the carrier's backpressure.
+    tls_->async_write(writing_,
+                      [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t) {
+                          if (auto self = weak.lock()) self->on_written(ec);
+                      });
 }
 
 void MuxCarrier::on_written(const boost::system::error_code& ec) {
@@ -607,9 +614,8 @@ void MuxCarrier::close(const std::string& reason) {
     waiting_room_.clear();
     owed_updates_.clear();
     total_buffered_ = 0;
-    boost::system::error_code ignored;
     // No TLS shutdown handshake: the socket goes, which the peer sees as the carrier dying.
-    tls_->lowest_layer().close(ignored);
+    tls_->close();
     spdlog::debug("mux {}: carrier closed: {}", label_, reason);
     if (on_closed_) {
         auto handler = std::move(on_closed_);

@@ -23,19 +23,17 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "outbound/mux/protocol/auth.hpp"
 #include "outbound/mux/protocol/frame.hpp"
 #include "outbound/mux/session/stream_ids.hpp"
 #include "outbound/mux/session/stream_state.hpp"
+#include "outbound/mux/session/tls_channel.hpp"
 
 namespace shunt::outbound::mux {
 
 class MuxStream;
-
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
 enum class CarrierRole : std::uint8_t { client, server };
 enum class CarrierState : std::uint8_t {
@@ -50,8 +48,11 @@ struct CarrierOptions {
     std::size_t session_cap = 32 * 1024 * 1024;  // unread bytes of all streams
     std::chrono::milliseconds keepalive_interval{15'000};
     std::chrono::milliseconds keepalive_timeout{45'000};  // silence that kills the carrier
-    std::chrono::milliseconds stall_limit{30'000};        // a writer without credit
-    std::size_t max_streams = 65535;                      // server: OPENs beyond are refused
+    // A writer without credit this long resets its stream. As long as the idle timeout of
+    // a relayed connection: a reader paused for a while is legitimate, a peer that never
+    // returns credit is not.
+    std::chrono::milliseconds stall_limit{300'000};
+    std::size_t max_streams = 65535;  // server: OPENs beyond are refused
 };
 
 class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
@@ -64,7 +65,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     using ReadyHandler = std::function<void(MuxCarrier&)>;
 
     // `tls` has finished its handshake. `label` names the carrier in logs.
-    MuxCarrier(std::unique_ptr<TlsStream> tls, CarrierRole role, CarrierOptions options,
+    MuxCarrier(std::shared_ptr<TlsChannel> tls, CarrierRole role, CarrierOptions options,
                std::string label);
     ~MuxCarrier();
     MuxCarrier(const MuxCarrier&) = delete;
@@ -130,7 +131,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     std::shared_ptr<StreamState> add_stream(std::uint16_t id, Network network);
 
     boost::asio::any_io_executor executor_;
-    std::unique_ptr<TlsStream> tls_;
+    std::shared_ptr<TlsChannel> tls_;
     CarrierRole role_;
     CarrierOptions options_;
     std::string label_;

@@ -92,10 +92,14 @@ void MuxStream::close(bool graceful) {
     s.on_datagram = nullptr;
     s.on_end = nullptr;
     if (s.carrier == nullptr) return;
-    if (graceful && !s.error)
+    if (graceful && !s.error) {
         s.carrier->stream_shutdown(s);
-    else
+        // The peer is still sending and nobody will read it: abort its direction rather than
+        // let it stall on credit that never comes back (RESET may follow our FIN).
+        if (!s.received_end) s.carrier->stream_abort(s, ResultCode::cancelled, "closed");
+    } else {
         s.carrier->stream_abort(s, ResultCode::cancelled, "closed");
+    }
     s.detached = true;
 }
 

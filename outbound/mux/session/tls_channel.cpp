@@ -1,6 +1,7 @@
 #include "outbound/mux/session/tls_channel.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -17,6 +18,29 @@ namespace {
 // Ciphertext taken from the socket per read: many records, one syscall.
 constexpr std::size_t kSocketRead = 256 * 1024;
 
+// One BIO over the channel's own buffers: OpenSSL reads received ciphertext straight from
+// socket_in_ and writes records straight into out_, with no memory BIO copy in between.
+BIO_METHOD* channel_bio_method() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "shunt-tls");
+        BIO_meth_set_write(m, [](BIO* bio, const char* data, int length) {
+            return static_cast<TlsChannel*>(BIO_get_data(bio))->bio_write(data, length);
+        });
+        BIO_meth_set_read(m, [](BIO* bio, char* data, int length) {
+            return static_cast<TlsChannel*>(BIO_get_data(bio))->bio_read(bio, data, length);
+        });
+        BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
+            return command == BIO_CTRL_FLUSH ? 1 : 0;
+        });
+        BIO_meth_set_create(m, [](BIO* bio) {
+            BIO_set_init(bio, 1);
+            return 1;
+        });
+        return m;
+    }();
+    return method;
+}
+
 boost::system::error_code ssl_error() {
     const unsigned long code = ERR_get_error();
     ERR_clear_error();
@@ -29,13 +53,11 @@ boost::system::error_code ssl_error() {
 TlsChannel::TlsChannel(boost::asio::ip::tcp::socket socket, ssl_ctx_st* context, Role role)
     : socket_(std::move(socket)),
       ssl_(SSL_new(context)),
-      rbio_(BIO_new(BIO_s_mem())),
-      wbio_(BIO_new(BIO_s_mem())),
+      bio_(BIO_new(channel_bio_method())),
       role_(role) {
-    if (ssl_ == nullptr || rbio_ == nullptr || wbio_ == nullptr) throw std::bad_alloc();
-    // An empty memory BIO means "more to come", not end of file.
-    BIO_set_mem_eof_return(rbio_, -1);
-    SSL_set_bio(ssl_, rbio_, wbio_);  // the SSL owns both from here
+    if (ssl_ == nullptr || bio_ == nullptr) throw std::bad_alloc();
+    BIO_set_data(bio_, this);
+    SSL_set_bio(ssl_, bio_, bio_);  // the same BIO both ways: the SSL takes our one reference
     if (role == Role::client)
         SSL_set_connect_state(ssl_);
     else
@@ -89,21 +111,22 @@ void TlsChannel::async_read_some(std::span<std::uint8_t> into, IoHandler handler
 }
 
 void TlsChannel::async_read_exactly(std::span<std::uint8_t> into, IoHandler handler) {
-    auto done = std::make_shared<std::size_t>(0);
-    auto self = shared_from_this();
-    auto step = std::make_shared<IoHandler>();
-    *step = [self, into, done, step, handler = std::move(handler)](
-                const boost::system::error_code& ec, std::size_t n) mutable {
-        *done += n;
-        if (ec || *done == into.size()) {
-            auto finish = std::move(handler);
-            *step = nullptr;  // break the cycle
-            finish(ec, *done);
-            return;
-        }
-        self->async_read_some(into.subspan(*done), *step);
-    };
-    async_read_some(into, *step);
+    read_exactly_from(into, 0, std::move(handler));
+}
+
+void TlsChannel::read_exactly_from(std::span<std::uint8_t> into, std::size_t done,
+                                   IoHandler handler) {
+    async_read_some(into.subspan(done),
+                    [weak = weak_from_this(), into, done, handler = std::move(handler)](
+                        const boost::system::error_code& ec, std::size_t n) mutable {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        if (ec || done + n == into.size()) {
+                            handler(ec, done + n);
+                            return;
+                        }
+                        self->read_exactly_from(into, done + n, std::move(handler));
+                    });
 }
 
 // Decrypts what the memory BIO holds into the caller's buffer; reads the socket when it
@@ -152,11 +175,19 @@ void TlsChannel::read_socket() {
     if (socket_reading_) return;
     socket_reading_ = true;
     if (socket_in_.size() < kSocketRead) socket_in_.resize(kSocketRead);
+    // What OpenSSL has not taken yet moves to the front (a partial record, usually small).
+    if (in_begin_ == in_end_) {
+        in_begin_ = in_end_ = 0;
+    } else if (in_begin_ > 0) {
+        std::memmove(socket_in_.data(), socket_in_.data() + in_begin_, in_end_ - in_begin_);
+        in_end_ -= in_begin_;
+        in_begin_ = 0;
+    }
     socket_.async_read_some(
-        boost::asio::buffer(socket_in_),
+        boost::asio::buffer(socket_in_.data() + in_end_, socket_in_.size() - in_end_),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
             self->socket_reading_ = false;
-            if (n > 0) BIO_write(self->rbio_, self->socket_in_.data(), static_cast<int>(n));
+            self->in_end_ += n;
             if (ec) {
                 if (ec != boost::asio::error::eof) {
                     if (self->handshake_handler_) {
@@ -212,15 +243,27 @@ void TlsChannel::async_write(std::span<const std::uint8_t> data, IoHandler handl
     flush();
 }
 
-// Moves what OpenSSL wrote into the memory BIO to the socket's queue.
+int TlsChannel::bio_write(const char* data, int length) {
+    out_.insert(out_.end(), data, data + length);
+    queued_total_ += static_cast<std::uint64_t>(length);
+    return length;
+}
+
+int TlsChannel::bio_read(bio_st* bio, char* data, int length) {
+    BIO_clear_retry_flags(bio);
+    const std::size_t available = in_end_ - in_begin_;
+    if (available == 0) {
+        BIO_set_retry_read(bio);  // more will come from the socket
+        return -1;
+    }
+    const std::size_t n = std::min(available, static_cast<std::size_t>(length));
+    std::memcpy(data, socket_in_.data() + in_begin_, n);
+    in_begin_ += n;
+    return static_cast<int>(n);
+}
+
+// OpenSSL wrote records into out_ (bio_write): send them.
 void TlsChannel::drain_output() {
-    const std::size_t pending = BIO_ctrl_pending(wbio_);
-    if (pending == 0) return;
-    const std::size_t old = out_.size();
-    out_.resize(old + pending);
-    const int n = BIO_read(wbio_, out_.data() + old, static_cast<int>(pending));
-    out_.resize(old + static_cast<std::size_t>(std::max(n, 0)));
-    queued_total_ += static_cast<std::uint64_t>(std::max(n, 0));
     flush();
 }
 

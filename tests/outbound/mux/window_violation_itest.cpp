@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
 #include "outbound/mux/protocol/auth.hpp"
@@ -13,6 +14,9 @@
 
 namespace shunt::outbound::mux::test {
 namespace {
+
+// A raw server speaking TLS through asio directly: it writes frames by hand.
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
 using tcp = boost::asio::ip::tcp;
 
