@@ -1,7 +1,6 @@
 #include "core/app.hpp"
 
 #include <malloc.h>
-#include <sys/resource.h>
 
 #include <csignal>
 #include <iostream>
@@ -12,6 +11,7 @@
 
 #include "core/config_loader.hpp"
 #include "core/logging.hpp"
+#include "core/process_setup.hpp"
 #include "core/version.hpp"
 #include "dns/server/dns_service.hpp"
 #include "netstack/netstack_service.hpp"
@@ -157,15 +157,7 @@ int run_app(const std::string& config_path, int verbosity) {
         for (const auto& e : result.errors) std::cerr << e.format() << "\n";
         return 1;
     }
-    // A client that disconnects mid-reply must not kill the process.
-    std::signal(SIGPIPE, SIG_IGN);
-    // Every relayed connection holds a socket: the usual soft limit of 1,024 open files
-    // would cap flows far below [tun] max_tcp_flows. Take what the hard limit allows.
-    if (rlimit limit{};
-        ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
+    prepare_server_process();
     // lwIP allocates one pbuf per segment, up to 64 KB with offload: by default glibc
     // hands the top of the heap back after each burst and page-faults to get it again.
     ::mallopt(M_TRIM_THRESHOLD, 8 << 20);

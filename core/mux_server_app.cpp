@@ -1,8 +1,5 @@
 #include "core/mux_server_app.hpp"
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +11,7 @@
 #include "core/asio_address.hpp"
 #include "core/config_loader.hpp"
 #include "core/logging.hpp"
+#include "core/process_setup.hpp"
 #include "dns/server/dns_policy.hpp"
 #include "outbound/mux/server/mux_server.hpp"
 
@@ -77,12 +75,7 @@ int run_mux_server(const std::string& config_path, int verbosity) {
         std::cerr << config_path << ": no [mux_server] section (see examples/mux-server.toml)\n";
         return 1;
     }
-    std::signal(SIGPIPE, SIG_IGN);
-    if (rlimit limit{};
-        ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
+    prepare_server_process();
     setup_logging(config.log.level, verbosity);
     const auto& section = *config.mux_server;
     outbound::mux::MuxServerOptions options;

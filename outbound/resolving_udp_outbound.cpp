@@ -35,19 +35,16 @@ void ResolvingUdpOutbound::on_resolved(const boost::system::error_code& ec,
     inner_->start([this](std::span<const std::uint8_t> payload,
                          const Endpoint& from) { on_receive_(payload, from); },
                   [this](std::string_view reason) { on_error_(reason); });
-    while (!pending_.empty() && !closed_) {
-        inner_->send(pending_.front().payload, pending_.front().destination);
-        pending_.pop_front();
-    }
+    pending_.drain([this](std::span<const std::uint8_t> payload,
+                          const Endpoint& destination) { inner_->send(payload, destination); },
+                   [this] { return !closed_; });
 }
 
 UdpSendResult ResolvingUdpOutbound::send(std::span<const std::uint8_t> payload,
                                          const Endpoint& destination) {
     if (closed_) return UdpSendResult::failed;
     if (inner_) return inner_->send(payload, destination);
-    if (pending_.size() >= kMaxPending) return UdpSendResult::would_block;
-    pending_.push_back({{payload.begin(), payload.end()}, destination});
-    return UdpSendResult::sent;
+    return pending_.push(payload, destination);
 }
 
 void ResolvingUdpOutbound::close() {

@@ -16,6 +16,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "outbound/outbound.hpp"
+#include "outbound/pending_datagrams.hpp"
 
 namespace shunt::outbound {
 
@@ -25,8 +26,6 @@ class ResolvingUdpOutbound final : public UdpOutbound {
     // an outbound to use, or null to refuse (REJECT, no address), with the reason.
     using Connect = std::function<std::unique_ptr<UdpOutbound>(
         const std::optional<IpAddress>& resolved, std::string& refusal)>;
-
-    static constexpr std::size_t kMaxPending = 16;
 
     ResolvingUdpOutbound(std::string domain, AddressLookup lookup, Connect connect);
     ~ResolvingUdpOutbound() override;
@@ -44,11 +43,7 @@ class ResolvingUdpOutbound final : public UdpOutbound {
     ReceiveHandler on_receive_;
     ErrorHandler on_error_;
     std::unique_ptr<UdpOutbound> inner_;
-    struct Pending {
-        std::vector<std::uint8_t> payload;
-        Endpoint destination;
-    };
-    std::deque<Pending> pending_;
+    PendingDatagrams pending_;
     bool closed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

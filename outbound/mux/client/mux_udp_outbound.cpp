@@ -37,11 +37,11 @@ void MuxUdpOutbound::on_open(const boost::system::error_code& ec, std::unique_pt
     stream_->on_end([this](const boost::system::error_code&, const std::string& why) {
         if (!closed_) on_error_("mux stream ended: " + why);
     });
-    while (!pending_.empty() && !closed_) {
-        stream_->send_datagram(destination_for(pending_.front().destination),
-                               pending_.front().payload);
-        pending_.pop_front();
-    }
+    pending_.drain(
+        [this](std::span<const std::uint8_t> payload, const Endpoint& destination) {
+            stream_->send_datagram(destination_for(destination), payload);
+        },
+        [this] { return !closed_; });
 }
 
 WireAddress MuxUdpOutbound::destination_for(const Endpoint& destination) const {
@@ -76,9 +76,7 @@ UdpSendResult MuxUdpOutbound::send(std::span<const std::uint8_t> payload,
         return stream_->send_datagram(destination_for(destination), payload)
                    ? UdpSendResult::sent
                    : UdpSendResult::would_block;
-    if (pending_.size() >= kMaxPending) return UdpSendResult::would_block;
-    pending_.push_back({{payload.begin(), payload.end()}, destination});
-    return UdpSendResult::sent;
+    return pending_.push(payload, destination);
 }
 
 void MuxUdpOutbound::close() {

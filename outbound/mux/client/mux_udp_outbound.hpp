@@ -10,13 +10,12 @@
 
 #include "outbound/mux/client/carrier_pool.hpp"
 #include "outbound/outbound.hpp"
+#include "outbound/pending_datagrams.hpp"
 
 namespace shunt::outbound::mux {
 
 class MuxUdpOutbound final : public UdpOutbound {
   public:
-    static constexpr std::size_t kMaxPending = 16;
-
     MuxUdpOutbound(std::shared_ptr<CarrierPool> pool, const Target& target,
                    const Endpoint& as_seen);
     ~MuxUdpOutbound() override;
@@ -37,11 +36,7 @@ class MuxUdpOutbound final : public UdpOutbound {
     ReceiveHandler on_receive_;
     ErrorHandler on_error_;
     std::unique_ptr<MuxStream> stream_;
-    struct Pending {
-        std::vector<std::uint8_t> payload;
-        Endpoint destination;
-    };
-    std::deque<Pending> pending_;
+    PendingDatagrams pending_;
     bool closed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
