@@ -15,10 +15,15 @@ TEST(CommandLine, ParsesCommands) {
     auto check = parse_command_line({"check", "--config", "y.toml"}, error);
     EXPECT_EQ(check.command, CommandLine::Command::check);
     EXPECT_EQ(parse_command_line({"version"}, error).command, CommandLine::Command::version);
+    auto server = parse_command_line({"mux-server", "-c", "server.toml", "-vv"}, error);
+    EXPECT_TRUE(error.empty()) << error;
+    EXPECT_EQ(server.command, CommandLine::Command::mux_server);
+    EXPECT_EQ(server.config_path, "server.toml");
+    EXPECT_EQ(server.verbosity, 2);
 }
 
 TEST(CommandLine, HelpOnEveryCommand) {
-    for (const char* cmd : {"run", "check", "version"}) {
+    for (const char* cmd : {"run", "check", "mux-server", "version"}) {
         std::string error;
         auto cl = parse_command_line({cmd, "--help"}, error);
         EXPECT_TRUE(error.empty());
@@ -30,6 +35,8 @@ TEST(CommandLine, HelpOnEveryCommand) {
 TEST(CommandLine, BadUsageIsAnError) {
     for (std::vector<std::string> args : {std::vector<std::string>{"run"},
                                           {"check", "-c"},
+                                          {"mux-server"},
+                                          {"check", "-c", "x", "-v"},
                                           {"frobnicate"},
                                           {"run", "-c", "x", "--bogus"}}) {
         std::string error;
