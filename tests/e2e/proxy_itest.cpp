@@ -195,6 +195,43 @@ TEST_F(ProxyE2e, UdpThroughSocks5AndMuxComesBackFromTheFakeAddress) {
     EXPECT_NE(dante_.log().find("udpassociate"), std::string::npos) << dante_.log();
 }
 
+TEST_F(ProxyE2e, GlobalModeSendsEverythingThroughTheFirstProxyAndGroupsPickTheirMember) {
+    const auto file = nginx_.add_file("global.bin", 1u << 20, 12);
+    auto options = shunt_options();
+    // Global mode: the rules are ignored, GLOBAL starts on the first proxy (socks).
+    options.top_level = "mode = \"global\"\n" + options.top_level +
+                        "[[groups]]\nname = \"proxy\"\ntype = \"select\"\n"
+                        "proxies = [\"vps\", \"socks\"]\n";
+    ShuntInNamespace shunt(topology_, options);
+    shunt.start();
+    const auto download = http_get_sha256(
+        topology_.client_ns(), std::string("http://") + E2eTopology::kSecondSite + file.url_path);
+    ASSERT_EQ(download.exit_code, 0) << shunt.log();
+    EXPECT_EQ(download.sha256, file.sha256);
+    // second.e2e.test would go to vps by its rule; in global mode it went to dante.
+    EXPECT_NE(dante_.log().find(std::string(E2eTopology::kSecondWebV4) + ".80"), std::string::npos)
+        << dante_.log() << shunt.log();
+    EXPECT_EQ(mux_server_.log().find(E2eTopology::kSecondSite), std::string::npos);
+}
+
+TEST_F(ProxyE2e, RuleToASelectGroupUsesItsFirstMember) {
+    const auto file = nginx_.add_file("group.bin", 1u << 20, 13);
+    auto options = shunt_options();
+    options.top_level = std::string("rules = [\"MATCH,proxy\"]\n") +
+                        options.top_level.substr(options.top_level.find("[[proxies]]")) +
+                        "[[groups]]\nname = \"proxy\"\ntype = \"select\"\n"
+                        "proxies = [\"vps\", \"socks\"]\n";
+    ShuntInNamespace shunt(topology_, options);
+    shunt.start();
+    const auto download = http_get_sha256(
+        topology_.client_ns(), std::string("http://") + E2eTopology::kWebSite + file.url_path);
+    ASSERT_EQ(download.exit_code, 0) << shunt.log();
+    EXPECT_EQ(download.sha256, file.sha256);
+    EXPECT_NE(mux_server_.log().find(std::string("open ") + E2eTopology::kWebSite + ":80"),
+              std::string::npos)
+        << mux_server_.log() << shunt.log();
+}
+
 TEST_F(ProxyE2e, WrongMuxPasswordResetsTheFlowAndSaysWhy) {
     ShuntInNamespace shunt(topology_, shunt_options("not-the-secret"));
     shunt.start();
