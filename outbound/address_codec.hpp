@@ -1,5 +1,6 @@
 // A destination address in the SOCKS5 encoding (RFC 1928 section 5), shared by the wire
-// formats that carry one (mux OPEN and DATAGRAM frames; SOCKS5 may move onto it later):
+// formats that carry one (SOCKS5 requests, replies and UDP headers; mux OPEN and DATAGRAM
+// frames):
 //
 //   atyp u8   1: IPv4, 4 bytes | 3: length u8 (1..255), then the name | 4: IPv6, 16 bytes
 //   port u16  big endian
