@@ -281,7 +281,7 @@ void MuxCarrier::handle_data(StreamState& stream, const Frame& frame) {
     }
     stream.granted -= frame.payload.size();
     if (stream.detached || stream.error) return;
-    stream.received.emplace_back(frame.payload.begin(), frame.payload.end());
+    stream.received.emplace_back(frame.payload.data(), frame.payload.data() + frame.payload.size());
     stream.buffered += frame.payload.size();
     total_buffered_ += frame.payload.size();
     notify_reader(stream);
