@@ -100,9 +100,11 @@ int run_mux_server(const std::string& config_path, int verbosity) {
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {
             if (ec) return;
             spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
-            server.stop();
-            if (resolver) resolver->close();
-            io.stop();
+            // Clients get GOAWAY and move new streams elsewhere; open streams have 10 s.
+            server.shut_down(std::chrono::seconds(10), [&] {
+                if (resolver) resolver->close();
+                io.stop();
+            });
         });
         spdlog::info("shunt mux-server running with {}", config_path);
         io.run();

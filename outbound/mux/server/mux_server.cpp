@@ -139,6 +139,7 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
 MuxServer::MuxServer(boost::asio::any_io_executor executor, MuxServerOptions options,
                      AddressLookup lookup)
     : executor_(std::move(executor)),
+      shutdown_timer_(executor_),
       options_(std::move(options)),
       lookup_(std::move(lookup)),
       auth_key_(auth_key(options_.password)),
@@ -225,9 +226,34 @@ void MuxServer::authenticate(boost::asio::ip::tcp::socket socket) {
     handshake->begin();
 }
 
+void MuxServer::shut_down(std::chrono::milliseconds grace, std::function<void()> done) {
+    for (auto& acceptor : acceptors_) {
+        boost::system::error_code ignored;
+        acceptor->close(ignored);
+    }
+    // GOAWAY: clients open new streams elsewhere; streams already open may finish.
+    for (auto& carrier : carriers_) carrier->drain("server stopping");
+    shutdown_deadline_ = std::chrono::steady_clock::now() + grace;
+    shutdown_done_ = std::move(done);
+    check_shut_down();
+}
+
+void MuxServer::check_shut_down() {
+    if (!carriers_.empty() && std::chrono::steady_clock::now() < shutdown_deadline_) {
+        shutdown_timer_.expires_after(std::chrono::milliseconds(100));
+        shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) check_shut_down();
+        });
+        return;
+    }
+    stop();
+    if (auto done = std::move(shutdown_done_)) done();
+}
+
 void MuxServer::stop() {
     if (stopped_) return;
     stopped_ = true;
+    shutdown_timer_.cancel();
     for (auto& acceptor : acceptors_) {
         boost::system::error_code ignored;
         acceptor->close(ignored);

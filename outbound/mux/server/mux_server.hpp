@@ -5,13 +5,16 @@
 // nothing else.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "outbound/mux/server/mux_server_options.hpp"
 #include "outbound/outbound.hpp"
@@ -41,6 +44,9 @@ class MuxServer {
     void start();
     // Closes listeners and carriers. Idempotent.
     void stop();
+    // Graceful: stop accepting, GOAWAY on every carrier, then stop() once the carriers
+    // are gone or after `grace`, and call `done`.
+    void shut_down(std::chrono::milliseconds grace, std::function<void()> done);
 
     // The bound endpoints (port 0 in the options picks one: tests).
     std::vector<Endpoint> local_endpoints() const;
@@ -54,9 +60,12 @@ class MuxServer {
 
     void do_accept(std::size_t index);
     void authenticate(boost::asio::ip::tcp::socket socket);
-    void run_carrier(std::shared_ptr<MuxCarrier> carrier);
+    void check_shut_down();
 
     boost::asio::any_io_executor executor_;
+    boost::asio::steady_timer shutdown_timer_;
+    std::chrono::steady_clock::time_point shutdown_deadline_{};
+    std::function<void()> shutdown_done_;
     MuxServerOptions options_;
     AddressLookup lookup_;
     Key auth_key_;

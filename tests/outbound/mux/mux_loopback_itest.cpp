@@ -118,5 +118,25 @@ TEST_F(MuxLoopback, ClosedTargetPortFailsTheStreamWithRefused) {
     EXPECT_EQ(error, boost::asio::error::connection_refused) << error.message();
 }
 
+TEST_F(MuxLoopback, ServerShutDownLetsOpenStreamsFinishThenStops) {
+    start_server();
+    auto client = make_client(client_options());
+    std::string reason;
+    auto stream = connect(*client, echo_target.port(), reason);
+    ASSERT_TRUE(stream) << reason;
+    bool done = false;
+    const auto start = std::chrono::steady_clock::now();
+    server->shut_down(std::chrono::seconds(8), [&] { done = true; });
+    // GOAWAY: the open stream still works...
+    std::vector<std::uint8_t> back;
+    EXPECT_TRUE(echo(*stream, random_bytes(100000), back));
+    EXPECT_FALSE(done) << "a carrier with an open stream must not be cut";
+    // ...and once it is finished the server stops, well before the grace period.
+    stream->close(false);
+    ASSERT_TRUE(run_until([&] { return done; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_EQ(server->carrier_count(), 0U);
+}
+
 }  // namespace
 }  // namespace shunt::outbound::mux::test
