@@ -122,7 +122,15 @@ void CarrierPool::open(Network network, const WireAddress& address, OpenHandler 
 
 MuxCarrier* CarrierPool::pick() {
     MuxCarrier* best = nullptr;
-    for (auto& slot : slots_) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        auto& slot = slots_[i];
+        // A carrier the server sent GOAWAY on finishes its streams (they keep it alive);
+        // its slot connects a replacement for new streams at once.
+        if (slot.carrier && slot.carrier->state() == CarrierState::draining) {
+            slot.carrier.reset();
+            if (!slot.connecting && !stopped_) connect(i);
+            continue;
+        }
         // Only carriers whose AUTH_OK proved the server: a wrong password or a server that
         // closes must fail the flow with that reason, not after its data went out.
         if (!slot.carrier || slot.carrier->state() != CarrierState::ready) continue;
