@@ -21,9 +21,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/error.hpp>
@@ -53,6 +55,7 @@ constexpr std::uint16_t kMuxPort = 8443;
 constexpr std::size_t kBodySize = 1024;
 constexpr int kWarmupRequests = 20;
 constexpr int kBlocks = 4;
+constexpr int kStallPort = 5300;  // accepts, never reads: a stream's far reader paused
 
 // The outbounds and listeners are made and used on the client loop's thread. They go
 // after that thread stopped, so no handler of a half-finished run (a benchmark that
@@ -61,6 +64,9 @@ struct ClientSide {
     explicit ClientSide(NetnsLoop& loop) : loop(loop) {}
     ~ClientSide() {
         loop.stop();
+        stalled.reset();
+        single_listener.reset();
+        mux_single.reset();
         plain_listener.reset();
         mux_listener.reset();
         socks5_listener.reset();
@@ -73,6 +79,10 @@ struct ClientSide {
     std::unique_ptr<RelayListener> plain_listener;
     std::unique_ptr<RelayListener> mux_listener;
     std::unique_ptr<RelayListener> socks5_listener;
+    // Head-of-line: one carrier, a stream to a target that never reads.
+    std::unique_ptr<outbound::mux::MuxOutbound> mux_single;
+    std::unique_ptr<RelayListener> single_listener;
+    std::unique_ptr<outbound::Stream> stalled;
 };
 
 // Both proxies get IP literals: nothing is resolved.
@@ -145,6 +155,60 @@ ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t
     return f;
 }
 
+// Opens a stream through `out` to the target that never reads and writes into it until
+// no write has been taken for half a second: its window is full and it stalls. Returns
+// the bytes taken (0: the stream failed).
+std::size_t stall_a_stream(NetnsLoop& loop, outbound::Outbound& out, const outbound::Target& target,
+                           std::unique_ptr<outbound::Stream>& held) {
+    struct State {
+        std::size_t taken = 0;
+        bool failed = false;
+        std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+        std::vector<std::uint8_t> chunk = std::vector<std::uint8_t>(1 << 20, 0x5a);
+    };
+    auto state = std::make_shared<State>();
+    loop.call([&] {
+        out.connect(target, [&held, state](const boost::system::error_code& ec,
+                                           std::unique_ptr<outbound::Stream> stream, std::string) {
+            if (ec) {
+                state->failed = true;
+                return;
+            }
+            held = std::move(stream);
+            auto write = std::make_shared<std::function<void()>>();
+            // The pending write holds the loop strongly, the loop itself only weakly.
+            *write = [&held, state, weak = std::weak_ptr<std::function<void()>>(write)] {
+                auto write = weak.lock();
+                if (!write) return;
+                held->async_write(
+                    {boost::asio::buffer(state->chunk)},
+                    [state, write](const boost::system::error_code& error, std::size_t n) {
+                        if (error) {
+                            state->failed = true;
+                            return;
+                        }
+                        state->taken += n;
+                        state->last = std::chrono::steady_clock::now();
+                        (*write)();
+                    });
+            };
+            (*write)();
+        });
+    });
+    for (int i = 0; i < 200; ++i) {
+        std::this_thread::sleep_for(50ms);
+        bool done = false;
+        loop.call([&] {
+            done = state->failed ||
+                   (state->taken > 0 && std::chrono::steady_clock::now() - state->last > 500ms);
+        });
+        if (done) break;
+    }
+    std::size_t taken = 0;
+    loop.call([&] { taken = state->failed ? 0 : state->taken; });
+    return taken;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +270,13 @@ int main(int argc, char** argv) {
                 loop.io(), outbound_connector(*client.mux, iperf_target));
             client.socks5_listener = std::make_unique<RelayListener>(
                 loop.io(), outbound_connector(*client.socks5, iperf_target));
+            auto single_options = mux_options;
+            single_options.name = "bench-mux-1";
+            single_options.carriers = 1;
+            client.mux_single = std::make_unique<outbound::mux::MuxOutbound>(
+                loop.io().get_executor(), single_options, no_lookup(loop.io()));
+            client.single_listener = std::make_unique<RelayListener>(
+                loop.io(), outbound_connector(*client.mux_single, iperf_target));
         });
 
         std::printf(
@@ -242,7 +313,39 @@ int main(int argc, char** argv) {
         // framing: what the extra hop alone costs on these shared cores.
         const auto socks5 =
             measure_relay(topology, client.socks5_listener->port(), seconds, mux_server.pid());
-        bool all_ok = mux_requests.run.failed == 0 && socks5_requests.run.failed == 0;
+        // Head-of-line: B (iperf3) on a one-carrier pool, alone, then beside a stream A whose
+        // far end never reads (A stalls on its window; B must not).
+        auto sink = topology.spawn_in_server(
+            {"socat", "TCP-LISTEN:" + std::to_string(kStallPort) + ",reuseaddr,fork",
+             "SYSTEM:sleep 3600"});
+        if (!test::wait_for_tcp_port(server_v4, kStallPort, 10s, topology.server_ns()))
+            throw std::runtime_error("the stalling sink did not start");
+        const auto b_alone =
+            measure_relay(topology, client.single_listener->port(), seconds, mux_server.pid());
+        const std::size_t a_taken = stall_a_stream(
+            loop, *client.mux_single,
+            {.domain = "", .address = server_address, .port = kStallPort, .resolved = {}},
+            client.stalled);
+        const auto b_beside =
+            measure_relay(topology, client.single_listener->port(), seconds, mux_server.pid());
+        loop.call([&] {
+            if (client.stalled) client.stalled->close(false);
+            client.stalled.reset();
+        });
+        // B alone again: the two alone runs bracket the other in time (drift on shared
+        // cores shows in both).
+        const auto b_alone_again =
+            measure_relay(topology, client.single_listener->port(), seconds, mux_server.pid());
+        const double alone_mean = (b_alone.iperf.gbit_per_s + b_alone_again.iperf.gbit_per_s) / 2;
+        const double hol_ratio = alone_mean > 0 ? b_beside.iperf.gbit_per_s / alone_mean : 0;
+        std::printf(
+            "  head-of-line, one carrier: B %.2f Gbit/s alone, %.2f beside A stalled after %zu "
+            "KiB, %.2f alone again: %.2f of alone (>= 0.9: %s)\n",
+            b_alone.iperf.gbit_per_s, b_beside.iperf.gbit_per_s, a_taken / 1024,
+            b_alone_again.iperf.gbit_per_s, hol_ratio, hol_ratio >= 0.9 ? "met" : "MISSED");
+        bool all_ok = mux_requests.run.failed == 0 && socks5_requests.run.failed == 0 &&
+                      a_taken > 0 && b_alone.iperf.ok && b_beside.iperf.ok &&
+                      b_alone_again.iperf.ok;
         for (const auto* f : {&plain, &mux, &socks5}) {
             const char* label = f == &plain ? "plain relay "
                                 : f == &mux ? "mux relay   "
@@ -284,11 +387,12 @@ int main(int argc, char** argv) {
         std::printf(
             "RESULT mux_rps=%.1f socks5_rps=%.1f rps_ratio=%.2f mux_p50_ms=%.3f mux_p99_ms=%.3f "
             "socks5_p50_ms=%.3f socks5_p99_ms=%.3f mux_gbps=%.2f plain_gbps=%.2f gbps_ratio=%.2f "
-            "mux_cpu_s_per_gb=%.2f plain_cpu_s_per_gb=%.2f socks5_relay_gbps=%.2f network=veth\n",
+            "mux_cpu_s_per_gb=%.2f plain_cpu_s_per_gb=%.2f socks5_relay_gbps=%.2f hol_ratio=%.2f "
+            "network=veth\n",
             mux_requests.rps(), socks5_requests.rps(), rps_ratio, mux_requests.p50(),
             mux_requests.p99(), socks5_requests.p50(), socks5_requests.p99(), mux.iperf.gbit_per_s,
             plain.iperf.gbit_per_s, gbps_ratio, mux.cpu_s_per_gb(), plain.cpu_s_per_gb(),
-            socks5.iperf.gbit_per_s);
+            socks5.iperf.gbit_per_s, hol_ratio);
         if (!all_ok) {
             const std::string log = mux_server.log();
             std::fprintf(stderr, "mux-server log (tail):\n%s\n",
