@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/listen_spec.hpp"
 
 namespace shunt::test {
 
@@ -41,13 +42,7 @@ class DanteServer {
         // Clients allowed to use it.
         std::string clients = "0.0.0.0/0";
     };
-    // Where dante listens: 127.0.0.1 on a free port in the current namespace by default,
-    // or inside `netns` (started through `ip netns exec`).
-    struct Listen {
-        std::string netns;
-        std::string address = "127.0.0.1";
-        int port = 0;  // 0: a free port
-    };
+    using Listen = ListenSpec;
 
     // Starts danted and waits for its port; throws std::runtime_error with its log when it
     // does not come up.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/listen_spec.hpp"
 
 namespace shunt::test {
 
@@ -18,12 +19,7 @@ class MicrosocksServer {
         std::string username;  // authentication required when non-empty
         std::string password;
     };
-    // 127.0.0.1 on a free port in the current namespace by default, or inside `netns`.
-    struct Listen {
-        std::string netns;
-        std::string address = "127.0.0.1";
-        int port = 0;  // 0: a free port
-    };
+    using Listen = ListenSpec;
 
     // Starts microsocks and waits for its port; throws std::runtime_error when it does
     // not come up.

@@ -53,17 +53,18 @@ void MuxCarrier::start_client(const Key& proof, const Key& expected_server_proof
     auth_ok_pending_ = true;
     on_ready_ = std::move(on_ready);
     on_closed_ = std::move(on_closed);
-    const auto auth = build_auth_message(proof);
-    out_.insert(out_.end(), auth.begin(), auth.end());
-    flush();
-    do_read();
-    arm_tick();
+    begin(proof);
 }
 
 void MuxCarrier::start_server(const Key& proof, OpenHandler on_open, ClosedHandler on_closed) {
     state_ = CarrierState::ready;
     on_open_ = std::move(on_open);
     on_closed_ = std::move(on_closed);
+    begin(proof);
+}
+
+// Our AUTH (client) or AUTH_OK (server) goes first; then frames both ways.
+void MuxCarrier::begin(const Key& proof) {
     const auto auth = build_auth_message(proof);
     out_.insert(out_.end(), auth.begin(), auth.end());
     flush();

@@ -108,6 +108,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     boost::asio::any_io_executor executor() const { return executor_; }
 
   private:
+    void begin(const Key& proof);
     void do_read();
     void on_read(const boost::system::error_code& ec, std::size_t n);
     bool handle_auth_ok();
