@@ -98,7 +98,11 @@ class App {
         if (result.config->mode != config_->mode) engine_->set_mode(result.config->mode);
         log_rules(*result.config, rules);
         if (netstack_) {
+            // The user's choices in select groups (and GLOBAL) survive a reload where the
+            // group and the member still exist.
+            const auto choices = outbounds_->selections();
             outbounds_ = build_outbounds(*result.config);
+            outbounds_->carry_over(choices);
             netstack_->set_outbounds(outbounds_);
         }
         if (tun_changed(config_->tun, result.config->tun))

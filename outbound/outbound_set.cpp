@@ -48,4 +48,23 @@ std::string OutboundSet::select(std::string_view group, std::string_view member)
     return static_cast<SelectGroup*>(outbound)->select(member);
 }
 
+std::vector<std::pair<std::string, std::string>> OutboundSet::selections() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& outbound : ordered_) {
+        if (outbound->type() != OutboundType::select) continue;
+        out.emplace_back(outbound->name(),
+                         static_cast<const SelectGroup&>(*outbound).selected().name());
+    }
+    return out;
+}
+
+std::size_t OutboundSet::carry_over(
+    const std::vector<std::pair<std::string, std::string>>& selections) {
+    std::size_t applied = 0;
+    for (const auto& [group, member] : selections) {
+        if (select(group, member).empty()) ++applied;
+    }
+    return applied;
+}
+
 }  // namespace shunt::outbound

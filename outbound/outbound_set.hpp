@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "outbound/outbound.hpp"
@@ -36,6 +37,12 @@ class OutboundSet {
     // Switches the select group `group` (or GLOBAL) to `member`. Returns "" on success, else
     // why not ("no group named x", "x is a url-test group", "y is not a member of x").
     std::string select(std::string_view group, std::string_view member);
+
+    // Every select group's (and GLOBAL's) current member: a reload carries the user's
+    // choices over to the new set with carry_over().
+    std::vector<std::pair<std::string, std::string>> selections() const;
+    // Applies `selections` where the group and member still exist; returns how many did.
+    std::size_t carry_over(const std::vector<std::pair<std::string, std::string>>& selections);
 
   private:
     std::unordered_map<std::string, std::shared_ptr<Outbound>> by_name_;

@@ -105,6 +105,33 @@ TEST_F(OutboundSetTest, SelectSwitchesOnlySelectGroupsAndOnlyToMembers) {
     EXPECT_EQ(set->select("nope", "DIRECT"), "no group named nope");
 }
 
+TEST_F(OutboundSetTest, ChoicesCarryOverToARebuiltSetWhereTheyStillExist) {
+    ASSERT_EQ(set->select("proxy", "DIRECT"), "");
+    ASSERT_EQ(set->select("GLOBAL", "vps"), "");
+    const auto choices = set->selections();
+    // The reloaded file no longer lists DIRECT in `proxy`: that choice cannot carry over.
+    auto loaded = parse_config(R"(
+[[proxies]]
+name = "vps"
+type = "mux"
+server = "192.0.2.2"
+port = 443
+password = "p"
+fingerprint = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+[[groups]]
+name = "proxy"
+type = "select"
+proxies = ["vps"]
+)",
+                               "reloaded.toml");
+    ASSERT_TRUE(loaded.errors.empty());
+    auto rebuilt = build_outbounds(*loaded.config, io.get_executor(), nullptr);
+    EXPECT_EQ(rebuilt->carry_over(choices), 1U) << "GLOBAL -> vps only";
+    EXPECT_EQ(static_cast<SelectGroup&>(*rebuilt->find("GLOBAL")).selected().name(), "vps");
+    EXPECT_EQ(static_cast<SelectGroup&>(*rebuilt->find("proxy")).selected().name(), "vps");
+}
+
 TEST(OutboundSetWithoutProxies, GlobalIsDirect) {
     boost::asio::io_context io;
     auto loaded = parse_config("", "empty.toml");
