@@ -94,9 +94,10 @@ int run_mux_server(const std::string& config_path, int verbosity) {
     std::shared_ptr<dns::Resolver> resolver;
     try {
         auto lookup = config_lookup(io, config, resolver);
+        // Signals first: once the port is open, a SIGTERM must find its handler.
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         outbound::mux::MuxServer server(io.get_executor(), options, lookup);
         server.start();
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {
             if (ec) return;
             spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
