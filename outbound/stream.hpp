@@ -24,7 +24,8 @@ namespace shunt::outbound {
 class Stream {
   public:
     // ec is set when the stream failed; `written` is then what was taken before.
-    using WriteHandler = std::function<void(const boost::system::error_code& ec, std::size_t written)>;
+    using WriteHandler =
+        std::function<void(const boost::system::error_code& ec, std::size_t written)>;
     using WaitHandler = std::function<void(const boost::system::error_code& ec)>;
 
     virtual ~Stream() = default;

@@ -13,13 +13,8 @@
 namespace shunt::outbound {
 namespace {
 
-constexpr const char* kConfig = R"(
-[[proxies]]
-name = "home"
-type = "socks5"
-server = "192.0.2.1"
-port = 1080
-
+// A mux proxy both configs below declare.
+const std::string kVpsProxy = R"(
 [[proxies]]
 name = "vps"
 type = "mux"
@@ -27,6 +22,16 @@ server = "192.0.2.2"
 port = 443
 password = "p"
 fingerprint = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+)";
+
+const std::string kConfig = R"(
+[[proxies]]
+name = "home"
+type = "socks5"
+server = "192.0.2.1"
+port = 1080
+
+)" + kVpsProxy + R"(
 
 [[groups]]
 name = "proxy"
@@ -110,15 +115,7 @@ TEST_F(OutboundSetTest, ChoicesCarryOverToARebuiltSetWhereTheyStillExist) {
     ASSERT_EQ(set->select("GLOBAL", "vps"), "");
     const auto choices = set->selections();
     // The reloaded file no longer lists DIRECT in `proxy`: that choice cannot carry over.
-    auto loaded = parse_config(R"(
-[[proxies]]
-name = "vps"
-type = "mux"
-server = "192.0.2.2"
-port = 443
-password = "p"
-fingerprint = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
+    auto loaded = parse_config(kVpsProxy + R"(
 [[groups]]
 name = "proxy"
 type = "select"

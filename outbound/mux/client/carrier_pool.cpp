@@ -39,14 +39,7 @@ void CarrierPool::stop() {
         slot.retry->cancel();
         if (auto carrier = std::move(slot.carrier)) carrier->close("stopping");
     }
-    auto waiting = std::move(waiting_);
-    waiting_.clear();
-    for (auto& w : waiting) {
-        w->timer->cancel();
-        boost::asio::post(executor_, [handler = std::move(w->handler)] {
-            handler(boost::asio::error::operation_aborted, nullptr, "stopping");
-        });
-    }
+    fail_waiting(boost::asio::error::operation_aborted, "stopping");
 }
 
 void CarrierPool::retire() {
@@ -56,14 +49,7 @@ void CarrierPool::retire() {
         slot.retry->cancel();
         if (auto carrier = std::move(slot.carrier)) carrier->drain("replaced by a reload");
     }
-    auto waiting = std::move(waiting_);
-    waiting_.clear();
-    for (auto& w : waiting) {
-        w->timer->cancel();
-        boost::asio::post(executor_, [handler = std::move(w->handler)] {
-            handler(boost::asio::error::operation_aborted, nullptr, "replaced by a reload");
-        });
-    }
+    fail_waiting(boost::asio::error::operation_aborted, "replaced by a reload");
 }
 
 std::size_t CarrierPool::carriers_up() const {
@@ -226,13 +212,18 @@ void CarrierPool::fail_waiting_if_hopeless() {
     for (const auto& slot : slots_) {
         if (slot.connecting || slot.carrier) return;
     }
+    fail_waiting(boost::asio::error::connection_refused,
+                 "no carrier to the server is up: " + last_error_);
+}
+
+// Every flow waiting for a carrier gets `ec` and `reason` (posted, never inline).
+void CarrierPool::fail_waiting(const boost::system::error_code& ec, const std::string& reason) {
     auto waiting = std::move(waiting_);
     waiting_.clear();
     for (auto& w : waiting) {
         w->timer->cancel();
-        boost::asio::post(executor_, [handler = std::move(w->handler), reason = last_error_] {
-            handler(boost::asio::error::connection_refused, nullptr,
-                    "no carrier to the server is up: " + reason);
+        boost::asio::post(executor_, [handler = std::move(w->handler), ec, reason] {
+            handler(ec, nullptr, reason);
         });
     }
 }

@@ -75,6 +75,7 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
     MuxCarrier* pick();
     void serve_waiting();
     void fail_waiting_if_hopeless();
+    void fail_waiting(const boost::system::error_code& ec, const std::string& reason);
 
     boost::asio::any_io_executor executor_;
     MuxClientOptions options_;

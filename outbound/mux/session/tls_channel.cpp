@@ -82,7 +82,7 @@ void TlsChannel::async_handshake(Handler handler) {
 
 void TlsChannel::step_handshake() {
     const int result = SSL_do_handshake(ssl_);
-    drain_output();
+    flush();  // what OpenSSL wrote into out_ (bio_write)
     if (result == 1) {
         auto handler = std::move(handshake_handler_);
         handshake_handler_ = nullptr;
@@ -142,7 +142,7 @@ void TlsChannel::try_read() {
         if (last <= 0) break;
         total += static_cast<std::size_t>(last);
     }
-    drain_output();  // a KeyUpdate or ticket may have produced bytes to send
+    flush();  // a KeyUpdate or ticket may have produced records (bio_write)
     if (total > 0) {
         auto handler = std::move(read_handler_);
         read_handler_ = nullptr;
@@ -236,7 +236,7 @@ void TlsChannel::async_write(std::span<const std::uint8_t> data, IoHandler handl
         }
         offset += static_cast<std::size_t>(n);
     }
-    drain_output();
+    flush();  // what OpenSSL wrote into out_ (bio_write)
     write_handler_ = std::move(handler);
     write_done_at_ = queued_total_;
     write_plain_ = data.size();
@@ -263,11 +263,6 @@ int TlsChannel::bio_read(bio_st* bio, char* data, int length) {
     std::memcpy(data, socket_in_.data() + in_begin_, n);
     in_begin_ += n;
     return static_cast<int>(n);
-}
-
-// OpenSSL wrote records into out_ (bio_write): send them.
-void TlsChannel::drain_output() {
-    flush();
 }
 
 void TlsChannel::flush() {
@@ -297,7 +292,7 @@ void TlsChannel::on_flushed(const boost::system::error_code& ec, std::size_t n) 
 
 void TlsChannel::shutdown_and_close() {
     SSL_shutdown(ssl_);  // queues close_notify
-    drain_output();
+    flush();             // what OpenSSL wrote into out_ (bio_write)
     if (!flushing_) {
         close();
         return;

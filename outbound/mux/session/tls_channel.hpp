@@ -69,7 +69,6 @@ class TlsChannel : public std::enable_shared_from_this<TlsChannel> {
     void read_exactly_from(std::span<std::uint8_t> into, std::size_t done, IoHandler handler);
     void try_read();
     void read_socket();
-    void drain_output();
     void flush();
     void on_flushed(const boost::system::error_code& ec, std::size_t n);
     void fail_read(const boost::system::error_code& ec);
