@@ -14,9 +14,12 @@
 //      per GB of this process plus the mux-server (/proc utime+stime before/after);
 //      also (c) a Socks5Outbound stream -> dante -> iperf3 -s, the same two hops as mux
 //      without TLS, for scale (its Gbit/s only).
+//   3. head-of-line: B (iperf3) on a one-carrier pool alone and beside a stalled stream.
+// Throughput and head-of-line runs take turns, three of each; medians are reported.
 // Everything shares the machine's cores with nginx/dante/iperf3, as on a small router.
 //
-// usage: bench_outbound [SECONDS=10] [REQUESTS=2000]     needs root
+// usage: bench_outbound [SECONDS=6] [REQUESTS=2000] [PARTS=requests,throughput,hol]
+//        needs root
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,11 +34,10 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
-#include "bench/netstack/iperf_run.hpp"
-#include "bench/netstack/process_stats.hpp"
 #include "bench/outbound/mux_server_process.hpp"
 #include "bench/outbound/netns_loop.hpp"
 #include "bench/outbound/relay_listener.hpp"
+#include "bench/outbound/relay_throughput.hpp"
 #include "bench/outbound/sequential_requests.hpp"
 #include "outbound/mux/client/mux_outbound.hpp"
 #include "outbound/socks5/socks5_outbound.hpp"
@@ -56,6 +58,40 @@ constexpr std::size_t kBodySize = 1024;
 constexpr int kWarmupRequests = 20;
 constexpr int kBlocks = 4;
 constexpr int kStallPort = 5300;  // accepts, never reads: a stream's far reader paused
+constexpr int kRounds = 3;        // throughput runs of each kind, taking turns
+
+struct Parts {
+    bool requests = true;
+    bool throughput = true;
+    bool head_of_line = true;
+};
+
+// "requests,throughput,hol" or any subset; an unknown name selects nothing (usage).
+Parts parse_parts(const std::string& list) {
+    Parts parts{false, false, false};
+    std::size_t begin = 0;
+    while (begin <= list.size()) {
+        const std::size_t end = std::min(list.find(',', begin), list.size());
+        const std::string name = list.substr(begin, end - begin);
+        if (name == "requests")
+            parts.requests = true;
+        else if (name == "throughput")
+            parts.throughput = true;
+        else if (name == "hol")
+            parts.head_of_line = true;
+        else
+            return Parts{false, false, false};
+        begin = end + 1;
+    }
+    return parts;
+}
+
+template <typename... Args>
+std::string fmt(const char* format, Args... args) {
+    char buffer[512];
+    std::snprintf(buffer, sizeof buffer, format, args...);
+    return buffer;
+}
 
 // The outbounds and listeners are made and used on the client loop's thread. They go
 // after that thread stopped, so no handler of a half-finished run (a benchmark that
@@ -131,90 +167,18 @@ struct RequestFigures {
     double p99() const { return percentile(run.latencies_ms, 99); }
 };
 
-struct ThroughputFigures {
-    IperfResult iperf;
-    double bench_cpu_s = 0;
-    double server_cpu_s = 0;
-    double cpu_s_per_gb() const {
-        return iperf.bytes > 0 ? (bench_cpu_s + server_cpu_s) / (iperf.bytes / 1e9) : 0;
-    }
-};
-
-ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t listener_port,
-                                int seconds, pid_t mux_server_pid) {
-    ThroughputFigures f;
-    const double bench_before = cpu_seconds(::getpid());
-    f.iperf = run_iperf(topology, {.server = "127.0.0.1",
-                                   .port = listener_port,
-                                   .seconds = seconds,
-                                   .streams = 1,
-                                   .reverse = false,
-                                   .watched_pid = mux_server_pid});
-    f.bench_cpu_s = cpu_seconds(::getpid()) - bench_before;
-    f.server_cpu_s = f.iperf.watched_cpu_s;
-    return f;
-}
-
-// Opens a stream through `out` to the target that never reads and writes into it until
-// no write has been taken for half a second: its window is full and it stalls. Returns
-// the bytes taken (0: the stream failed).
-std::size_t stall_a_stream(NetnsLoop& loop, outbound::Outbound& out, const outbound::Target& target,
-                           std::unique_ptr<outbound::Stream>& held) {
-    struct State {
-        std::size_t taken = 0;
-        bool failed = false;
-        std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
-        std::vector<std::uint8_t> chunk = std::vector<std::uint8_t>(1 << 20, 0x5a);
-    };
-    auto state = std::make_shared<State>();
-    loop.call([&] {
-        out.connect(target, [&held, state](const boost::system::error_code& ec,
-                                           std::unique_ptr<outbound::Stream> stream, std::string) {
-            if (ec) {
-                state->failed = true;
-                return;
-            }
-            held = std::move(stream);
-            auto write = std::make_shared<std::function<void()>>();
-            // The pending write holds the loop strongly, the loop itself only weakly.
-            *write = [&held, state, weak = std::weak_ptr<std::function<void()>>(write)] {
-                auto write = weak.lock();
-                if (!write) return;
-                held->async_write(
-                    {boost::asio::buffer(state->chunk)},
-                    [state, write](const boost::system::error_code& error, std::size_t n) {
-                        if (error) {
-                            state->failed = true;
-                            return;
-                        }
-                        state->taken += n;
-                        state->last = std::chrono::steady_clock::now();
-                        (*write)();
-                    });
-            };
-            (*write)();
-        });
-    });
-    for (int i = 0; i < 200; ++i) {
-        std::this_thread::sleep_for(50ms);
-        bool done = false;
-        loop.call([&] {
-            done = state->failed ||
-                   (state->taken > 0 && std::chrono::steady_clock::now() - state->last > 500ms);
-        });
-        if (done) break;
-    }
-    std::size_t taken = 0;
-    loop.call([&] { taken = state->failed ? 0 : state->taken; });
-    return taken;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
-    const int seconds = argc > 1 ? std::stoi(argv[1]) : 10;
+    const int seconds = argc > 1 ? std::stoi(argv[1]) : 6;
     const int requests = argc > 2 ? std::stoi(argv[2]) : 2000;
+    const Parts parts = argc > 3 ? parse_parts(argv[3]) : Parts{};
+    if (!parts.requests && !parts.throughput && !parts.head_of_line) {
+        std::cerr << "usage: bench_outbound [SECONDS=6] [REQUESTS=2000] "
+                     "[PARTS=requests,throughput,hol]\n";
+        return 2;
+    }
     try {
         test::E2eTopology topology(
             test::E2eTopology::Options{.start_dns = false, .extra_dns_records = {}});
@@ -286,113 +250,135 @@ int main(int argc, char** argv) {
         // Warm-up, not counted: the mux carriers' TLS handshakes, dante's first children.
         run_requests(loop, *client.mux, web, kWarmupRequests);
         run_requests(loop, *client.socks5, web, kWarmupRequests);
+        bool all_ok = true;
+        std::string result;
 
-        RequestFigures mux_requests, socks5_requests;
-        const int per_block = std::max(1, requests / kBlocks);
-        for (int block = 0; block < kBlocks; ++block) {
-            add(mux_requests.run, run_requests(loop, *client.mux, web, per_block));
-            add(socks5_requests.run, run_requests(loop, *client.socks5, web, per_block));
-        }
-        for (const auto* f : {&mux_requests, &socks5_requests}) {
-            const char* label = f == &mux_requests ? "mux   " : "socks5";
-            std::printf(
-                "  %s  %d requests (1 KiB, new connection each): %d ok, %d failed, %8.1f req/s, "
-                "p50 %.3f ms, p99 %.3f ms%s%s\n",
-                label, f->run.ok + f->run.failed, f->run.ok, f->run.failed, f->rps(), f->p50(),
-                f->p99(),
-                f->run.first_error.empty() ? "" : "; first error: ", f->run.first_error.c_str());
-        }
-        const double rps_ratio =
-            socks5_requests.rps() > 0 ? mux_requests.rps() / socks5_requests.rps() : 0;
-
-        const auto plain =
-            measure_relay(topology, client.plain_listener->port(), seconds, mux_server.pid());
-        const auto mux =
-            measure_relay(topology, client.mux_listener->port(), seconds, mux_server.pid());
-        // The same two relay hops as mux (here -> proxy -> iperf3 -s) without TLS and
-        // framing: what the extra hop alone costs on these shared cores.
-        const auto socks5 =
-            measure_relay(topology, client.socks5_listener->port(), seconds, mux_server.pid());
-        // Head-of-line: B (iperf3) on a one-carrier pool, alone, then beside a stream A whose
-        // far end never reads (A stalls on its window; B must not).
-        auto sink = topology.spawn_in_server(
-            {"socat", "TCP-LISTEN:" + std::to_string(kStallPort) + ",reuseaddr,fork",
-             "SYSTEM:sleep 3600"});
-        if (!test::wait_for_tcp_port(server_v4, kStallPort, 10s, topology.server_ns()))
-            throw std::runtime_error("the stalling sink did not start");
-        const auto b_alone =
-            measure_relay(topology, client.single_listener->port(), seconds, mux_server.pid());
-        const std::size_t a_taken = stall_a_stream(
-            loop, *client.mux_single,
-            {.domain = "", .address = server_address, .port = kStallPort, .resolved = {}},
-            client.stalled);
-        const auto b_beside =
-            measure_relay(topology, client.single_listener->port(), seconds, mux_server.pid());
-        loop.call([&] {
-            if (client.stalled) client.stalled->close(false);
-            client.stalled.reset();
-        });
-        // B alone again: the two alone runs bracket the other in time (drift on shared
-        // cores shows in both).
-        const auto b_alone_again =
-            measure_relay(topology, client.single_listener->port(), seconds, mux_server.pid());
-        const double alone_mean = (b_alone.iperf.gbit_per_s + b_alone_again.iperf.gbit_per_s) / 2;
-        const double hol_ratio = alone_mean > 0 ? b_beside.iperf.gbit_per_s / alone_mean : 0;
-        std::printf(
-            "  head-of-line, one carrier: B %.2f Gbit/s alone, %.2f beside A stalled after %zu "
-            "KiB, %.2f alone again: %.2f of alone (>= 0.9: %s)\n",
-            b_alone.iperf.gbit_per_s, b_beside.iperf.gbit_per_s, a_taken / 1024,
-            b_alone_again.iperf.gbit_per_s, hol_ratio, hol_ratio >= 0.9 ? "met" : "MISSED");
-        bool all_ok = mux_requests.run.failed == 0 && socks5_requests.run.failed == 0 &&
-                      a_taken > 0 && b_alone.iperf.ok && b_beside.iperf.ok &&
-                      b_alone_again.iperf.ok;
-        for (const auto* f : {&plain, &mux, &socks5}) {
-            const char* label = f == &plain ? "plain relay "
-                                : f == &mux ? "mux relay   "
-                                            : "socks5 relay";
-            if (!f->iperf.ok) {
-                all_ok = false;
-                std::printf("  %s: iperf3 failed: %s\n", label, f->iperf.error.c_str());
+        if (parts.requests) {
+            RequestFigures mux_requests, socks5_requests;
+            const int per_block = std::max(1, requests / kBlocks);
+            for (int block = 0; block < kBlocks; ++block) {
+                add(mux_requests.run, run_requests(loop, *client.mux, web, per_block));
+                add(socks5_requests.run, run_requests(loop, *client.socks5, web, per_block));
             }
-            if (f == &socks5) {  // dante's CPU is spread over its children: not counted
+            for (const auto* f : {&mux_requests, &socks5_requests}) {
+                const char* label = f == &mux_requests ? "mux   " : "socks5";
                 std::printf(
-                    "  %s  1 stream %ds: %6.2f Gbit/s  CPU: bench %.2f s (dante's not "
-                    "counted)\n",
-                    label, seconds, f->iperf.gbit_per_s, f->bench_cpu_s);
-                continue;
+                    "  %s  %d requests (1 KiB, new connection each): %d ok, %d failed, %8.1f "
+                    "req/s, p50 %.3f ms, p99 %.3f ms%s%s\n",
+                    label, f->run.ok + f->run.failed, f->run.ok, f->run.failed, f->rps(), f->p50(),
+                    f->p99(), f->run.first_error.empty() ? "" : "; first error: ",
+                    f->run.first_error.c_str());
             }
-            std::printf(
-                "  %s  1 stream %ds: %6.2f Gbit/s  CPU: bench %.2f s + mux-server %.2f s = %.2f "
-                "s/GB\n",
-                label, seconds, f->iperf.gbit_per_s, f->bench_cpu_s, f->server_cpu_s,
-                f->cpu_s_per_gb());
+            const double rps_ratio =
+                socks5_requests.rps() > 0 ? mux_requests.rps() / socks5_requests.rps() : 0;
+            std::printf("  target: mux/socks5 req/s %.2f (>= 2: %s)\n", rps_ratio,
+                        rps_ratio >= 2 ? "met" : "MISSED");
+            all_ok = all_ok && mux_requests.run.failed == 0 && socks5_requests.run.failed == 0;
+            result +=
+                fmt("mux_rps=%.1f socks5_rps=%.1f rps_ratio=%.2f mux_p50_ms=%.3f "
+                    "mux_p99_ms=%.3f socks5_p50_ms=%.3f socks5_p99_ms=%.3f ",
+                    mux_requests.rps(), socks5_requests.rps(), rps_ratio, mux_requests.p50(),
+                    mux_requests.p99(), socks5_requests.p50(), socks5_requests.p99());
         }
-        int relay_failures = 0;
-        loop.call([&] {
-            relay_failures = client.plain_listener->failed() + client.mux_listener->failed() +
-                             client.socks5_listener->failed();
-            if (relay_failures)
-                std::printf("  relay connect failures: %d (%s%s%s)\n", relay_failures,
-                            client.plain_listener->first_error().c_str(),
-                            client.mux_listener->first_error().c_str(),
-                            client.socks5_listener->first_error().c_str());
-        });
-        if (relay_failures) all_ok = false;
-        const double gbps_ratio =
-            plain.iperf.gbit_per_s > 0 ? mux.iperf.gbit_per_s / plain.iperf.gbit_per_s : 0;
-        std::printf(
-            "  targets: mux/socks5 req/s %.2f (>= 2: %s); mux/plain Gbit/s %.2f (>= 0.7: %s)\n",
-            rps_ratio, rps_ratio >= 2 ? "met" : "MISSED", gbps_ratio,
-            gbps_ratio >= 0.7 ? "met" : "MISSED");
-        std::printf(
-            "RESULT mux_rps=%.1f socks5_rps=%.1f rps_ratio=%.2f mux_p50_ms=%.3f mux_p99_ms=%.3f "
-            "socks5_p50_ms=%.3f socks5_p99_ms=%.3f mux_gbps=%.2f plain_gbps=%.2f gbps_ratio=%.2f "
-            "mux_cpu_s_per_gb=%.2f plain_cpu_s_per_gb=%.2f socks5_relay_gbps=%.2f hol_ratio=%.2f "
-            "network=veth\n",
-            mux_requests.rps(), socks5_requests.rps(), rps_ratio, mux_requests.p50(),
-            mux_requests.p99(), socks5_requests.p50(), socks5_requests.p99(), mux.iperf.gbit_per_s,
-            plain.iperf.gbit_per_s, gbps_ratio, mux.cpu_s_per_gb(), plain.cpu_s_per_gb(),
-            socks5.iperf.gbit_per_s, hol_ratio);
+
+        if (parts.throughput) {
+            // plain, mux and SOCKS5 (the same two relay hops as mux, here -> proxy -> iperf3
+            // -s, without TLS and framing: what the extra hop alone costs on these cores)
+            // take turns, kRounds each; the median run of each is reported.
+            std::vector<ThroughputFigures> plain_runs, mux_runs, socks5_runs;
+            for (int round = 0; round < kRounds; ++round) {
+                plain_runs.push_back(measure_relay(topology, client.plain_listener->port(), seconds,
+                                                   mux_server.pid()));
+                mux_runs.push_back(measure_relay(topology, client.mux_listener->port(), seconds,
+                                                 mux_server.pid()));
+                socks5_runs.push_back(measure_relay(topology, client.socks5_listener->port(),
+                                                    seconds, mux_server.pid()));
+            }
+            for (const auto* runs : {&plain_runs, &mux_runs, &socks5_runs}) {
+                for (const auto& run : *runs) {
+                    if (run.iperf.ok) continue;
+                    all_ok = false;
+                    std::printf("  iperf3 failed: %s\n", run.iperf.error.c_str());
+                }
+            }
+            const auto plain = median_run(plain_runs);
+            const auto mux = median_run(mux_runs);
+            const auto socks5 = median_run(socks5_runs);
+            std::printf("  single stream, median of %d runs of %d s each:\n", kRounds, seconds);
+            std::printf("    plain relay   %6.2f Gbit/s  CPU: bench %.2f s = %.2f s/GB\n",
+                        plain.iperf.gbit_per_s, plain.bench_cpu_s, plain.cpu_s_per_gb());
+            std::printf(
+                "    mux relay     %6.2f Gbit/s  CPU: bench %.2f s + mux-server %.2f s = %.2f "
+                "s/GB\n",
+                mux.iperf.gbit_per_s, mux.bench_cpu_s, mux.server_cpu_s, mux.cpu_s_per_gb());
+            std::printf("    socks5 relay  %6.2f Gbit/s  CPU: bench %.2f s (dante's not counted)\n",
+                        socks5.iperf.gbit_per_s, socks5.bench_cpu_s);
+            int relay_failures = 0;
+            loop.call([&] {
+                relay_failures = client.plain_listener->failed() + client.mux_listener->failed() +
+                                 client.socks5_listener->failed();
+                if (relay_failures)
+                    std::printf("  relay connect failures: %d (%s%s%s)\n", relay_failures,
+                                client.plain_listener->first_error().c_str(),
+                                client.mux_listener->first_error().c_str(),
+                                client.socks5_listener->first_error().c_str());
+            });
+            if (relay_failures) all_ok = false;
+            const double ratio =
+                plain.iperf.gbit_per_s > 0 ? mux.iperf.gbit_per_s / plain.iperf.gbit_per_s : 0;
+            const double socks5_ratio =
+                socks5.iperf.gbit_per_s > 0 ? mux.iperf.gbit_per_s / socks5.iperf.gbit_per_s : 0;
+            std::printf("  target: mux/plain Gbit/s %.2f (>= 0.7: %s); mux/socks5-relay %.2f\n",
+                        ratio, ratio >= 0.7 ? "met" : "MISSED", socks5_ratio);
+            result +=
+                fmt("mux_gbps=%.2f plain_gbps=%.2f gbps_ratio=%.2f mux_cpu_s_per_gb=%.2f "
+                    "plain_cpu_s_per_gb=%.2f socks5_relay_gbps=%.2f mux_socks5_relay_ratio=%.2f ",
+                    mux.iperf.gbit_per_s, plain.iperf.gbit_per_s, ratio, mux.cpu_s_per_gb(),
+                    plain.cpu_s_per_gb(), socks5.iperf.gbit_per_s, socks5_ratio);
+        }
+
+        if (parts.head_of_line) {
+            // B (iperf3) on a one-carrier pool, alone and beside a stream A whose far end
+            // never reads (A stalls on its window; B must not), taking turns: alone, beside,
+            // alone, ... so drift on the shared cores hits both; medians compared.
+            auto sink = topology.spawn_in_server(
+                {"socat", "TCP-LISTEN:" + std::to_string(kStallPort) + ",reuseaddr,fork",
+                 "SYSTEM:sleep 3600"});
+            if (!test::wait_for_tcp_port(server_v4, kStallPort, 10s, topology.server_ns()))
+                throw std::runtime_error("the stalling sink did not start");
+            const outbound::Target stall_target{
+                .domain = "", .address = server_address, .port = kStallPort, .resolved = {}};
+            std::vector<ThroughputFigures> alone_runs, beside_runs;
+            std::size_t a_taken = 0;
+            for (int round = 0; round < kRounds; ++round) {
+                alone_runs.push_back(measure_relay(topology, client.single_listener->port(),
+                                                   seconds, mux_server.pid()));
+                const std::size_t taken =
+                    stall_a_stream(loop, *client.mux_single, stall_target, client.stalled);
+                if (taken == 0) all_ok = false;
+                a_taken = std::max(a_taken, taken);
+                beside_runs.push_back(measure_relay(topology, client.single_listener->port(),
+                                                    seconds, mux_server.pid()));
+                loop.call([&] {
+                    if (client.stalled) client.stalled->close(false);
+                    client.stalled.reset();
+                });
+            }
+            for (const auto* runs : {&alone_runs, &beside_runs})
+                for (const auto& run : *runs) all_ok = all_ok && run.iperf.ok;
+            const auto alone = median_run(alone_runs);
+            const auto beside = median_run(beside_runs);
+            const double ratio =
+                alone.iperf.gbit_per_s > 0 ? beside.iperf.gbit_per_s / alone.iperf.gbit_per_s : 0;
+            std::printf(
+                "  head-of-line, one carrier, median of %d: B %.2f Gbit/s alone, %.2f beside A "
+                "(stalled after %zu KiB): %.2f of alone (>= 0.9: %s)\n",
+                kRounds, alone.iperf.gbit_per_s, beside.iperf.gbit_per_s, a_taken / 1024, ratio,
+                ratio >= 0.9 ? "met" : "MISSED");
+            result += fmt("hol_alone_gbps=%.2f hol_beside_gbps=%.2f hol_ratio=%.2f ",
+                          alone.iperf.gbit_per_s, beside.iperf.gbit_per_s, ratio);
+        }
+        std::printf("RESULT %snetwork=veth\n", result.c_str());
         if (!all_ok) {
             const std::string log = mux_server.log();
             std::fprintf(stderr, "mux-server log (tail):\n%s\n",

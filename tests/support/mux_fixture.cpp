@@ -64,8 +64,10 @@ AddressLookup MuxFixture::loopback_lookup(boost::asio::io_context& io) {
     };
 }
 
-void MuxFixture::start_server(const std::string& password, std::uint16_t port) {
+void MuxFixture::start_server(const std::string& password, std::uint16_t port,
+                              const CarrierOptions& carrier) {
     MuxServerOptions options;
+    options.carrier = carrier;
     options.listen = {Endpoint{*IpAddress::parse("127.0.0.1"), port}};
     options.password = password;
     options.cert_file = certificate.cert_file;

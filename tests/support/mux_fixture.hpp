@@ -54,7 +54,8 @@ class MuxFixture : public ::testing::Test {
     ~MuxFixture() override;
 
     // Starts the server with `password` (port chosen by the kernel unless `port` given).
-    void start_server(const std::string& password = "secret", std::uint16_t port = 0);
+    void start_server(const std::string& password = "secret", std::uint16_t port = 0,
+                      const CarrierOptions& carrier = {});
     MuxClientOptions client_options(const std::string& password = "secret") const;
     std::unique_ptr<MuxOutbound> make_client(const MuxClientOptions& options);
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -23,6 +22,8 @@ constexpr std::size_t kHighWater = 512 * 1024;
 constexpr std::size_t kDatagramLimit = 1024 * 1024;
 constexpr std::size_t kMaxDataFrame = 32 * 1024;
 constexpr std::size_t kReadBuffer = 256 * 1024;
+// A round-trip sample older than this is refreshed when a window update goes out.
+constexpr auto kRttRefresh = std::chrono::seconds(5);
 
 boost::system::error_code reset_error() {
     return make_error_code(boost::asio::error::connection_reset);
@@ -67,6 +68,7 @@ void MuxCarrier::start_server(const Key& proof, OpenHandler on_open, ClosedHandl
 void MuxCarrier::begin(const Key& proof) {
     const auto auth = build_auth_message(proof);
     out_.insert(out_.end(), auth.begin(), auth.end());
+    send_ping();  // the first round-trip sample, for window growth
     flush();
     do_read();
     arm_tick();
@@ -79,6 +81,9 @@ std::shared_ptr<StreamState> MuxCarrier::add_stream(std::uint16_t id, Network ne
     state->network = network;
     state->send_credit = options_.initial_window;
     state->granted = options_.initial_window;
+    state->window = ReceiveWindow(options_.initial_window,
+                                  std::max(options_.max_window, options_.initial_window),
+                                  std::chrono::steady_clock::now());
     streams_.emplace(id, state);
     return state;
 }
@@ -183,6 +188,7 @@ bool MuxCarrier::handle_frame(const Frame& frame) {
             return true;
         }
         case FrameType::pong:
+            rtt_.on_pong(frame.payload, std::chrono::steady_clock::now());
             return true;
         case FrameType::goaway: {
             CodeReason why;
@@ -359,6 +365,7 @@ void MuxCarrier::maybe_free(StreamState& stream) {
     // Bytes the handle has not read yet stay with it (the peer's FIN may arrive before the
     // application read the last data); they just stop counting against the carrier.
     total_buffered_ -= stream.buffered;
+    window_growth_ -= stream.window.grown();
     if (stream.detached || stream.error) {
         stream.buffered = 0;
         stream.received.clear();
@@ -467,7 +474,7 @@ void MuxCarrier::stream_consumed(StreamState& stream, std::size_t bytes) {
     // Only the peer's end stops its data; our own FIN does not (a half-closed stream
     // still downloads, and needs credit for it).
     if (stream.received_end || stream.sent_reset) return;
-    if (stream.consumed_unreported < options_.initial_window / 2) return;
+    if (!stream.window.update_due(stream.consumed_unreported)) return;
     if (total_buffered_ > options_.session_cap) {
         owed_updates_.push_back(find(stream.id));
         return;
@@ -478,9 +485,17 @@ void MuxCarrier::stream_consumed(StreamState& stream, std::size_t bytes) {
 
 void MuxCarrier::send_window_update(StreamState& stream) {
     if (stream.consumed_unreported == 0 || stream.sent_reset || stream.received_end) return;
-    append_window_update(out_, stream.id, stream.consumed_unreported);
-    stream.granted += stream.consumed_unreported;
+    const auto now = std::chrono::steady_clock::now();
+    const std::size_t budget =
+        options_.session_cap > window_growth_ ? options_.session_cap - window_growth_ : 0;
+    const std::uint32_t extra =
+        stream.window.on_update(now, stream.consumed_unreported, rtt_.smoothed(), budget);
+    window_growth_ += extra;
+    const std::uint32_t increment = stream.consumed_unreported + extra;
+    append_window_update(out_, stream.id, increment);
+    stream.granted += increment;
     stream.consumed_unreported = 0;
+    if (rtt_.wants_probe(now, kRttRefresh)) send_ping();
     flush();
 }
 
@@ -546,6 +561,12 @@ bool MuxCarrier::stream_datagram(StreamState& stream, const WireAddress& address
 
 // ---- life ----
 
+// A PING that is also the round-trip probe (keepalive and window growth share it).
+void MuxCarrier::send_ping() {
+    const auto payload = rtt_.start_probe(std::chrono::steady_clock::now());
+    append_ping(out_, payload);
+}
+
 void MuxCarrier::arm_tick() {
     // A second, or finer when the keepalive is set short: a ping every interval and a dead
     // carrier seen within a fraction of the timeout, not up to a whole tick late.
@@ -572,9 +593,7 @@ void MuxCarrier::on_tick() {
     }
     if (now - last_ping_ >= options_.keepalive_interval) {
         last_ping_ = now;
-        std::array<std::uint8_t, 8> payload{};
-        RAND_bytes(payload.data(), static_cast<int>(payload.size()));
-        append_ping(out_, payload);
+        send_ping();
         flush();
     }
     // Writers that waited for credit too long: the peer stopped reading or updating.
@@ -615,6 +634,7 @@ void MuxCarrier::close(const std::string& reason) {
     waiting_room_.clear();
     owed_updates_.clear();
     total_buffered_ = 0;
+    window_growth_ = 0;
     // No TLS shutdown handshake: the socket goes, which the peer sees as the carrier dying.
     tls_->close();
     spdlog::debug("mux {}: carrier closed: {}", label_, reason);

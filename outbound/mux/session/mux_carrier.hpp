@@ -27,6 +27,7 @@
 
 #include "outbound/mux/protocol/auth.hpp"
 #include "outbound/mux/protocol/frame.hpp"
+#include "outbound/mux/session/rtt_estimator.hpp"
 #include "outbound/mux/session/stream_ids.hpp"
 #include "outbound/mux/session/stream_state.hpp"
 #include "outbound/mux/session/tls_channel.hpp"
@@ -45,6 +46,9 @@ enum class CarrierState : std::uint8_t {
 
 struct CarrierOptions {
     std::uint32_t initial_window = 256 * 1024;
+    // A stream's receive window may double up to this while its consumer keeps up
+    // (docs/mux.md, "Window growth"); growth of all streams together stays within the cap.
+    std::uint32_t max_window = 16 * 1024 * 1024;
     std::size_t session_cap = 32 * 1024 * 1024;  // unread bytes of all streams
     std::chrono::milliseconds keepalive_interval{15'000};
     std::chrono::milliseconds keepalive_timeout{45'000};  // silence that kills the carrier
@@ -126,6 +130,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     void notify_reader(StreamState& stream);
     void send_window_update(StreamState& stream);
     void send_owed_updates();
+    void send_ping();
     void arm_tick();
     void on_tick();
     std::shared_ptr<StreamState> find(std::uint16_t id) const;
@@ -146,6 +151,8 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     std::unordered_map<std::uint16_t, std::shared_ptr<StreamState>> streams_;
     StreamIdAllocator ids_;
     std::size_t total_buffered_ = 0;
+    std::size_t window_growth_ = 0;  // receive windows' growth beyond initial, all streams
+    RttEstimator rtt_;
     std::deque<std::weak_ptr<StreamState>> waiting_room_;   // writers waiting for queue space
     std::vector<std::weak_ptr<StreamState>> owed_updates_;  // withheld by the session cap
 

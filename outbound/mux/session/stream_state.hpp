@@ -16,6 +16,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "outbound/mux/protocol/frame.hpp"
+#include "outbound/mux/session/receive_window.hpp"
 #include "outbound/stream.hpp"
 
 namespace shunt::outbound::mux {
@@ -48,6 +49,7 @@ struct StreamState {
     std::size_t buffered = 0;               // unread bytes
     std::uint32_t consumed_unreported = 0;  // read since our last WINDOW_UPDATE
     std::uint64_t granted = 0;              // credit the peer still has from us
+    ReceiveWindow window;                   // how much credit it gets per round (grows)
     Stream::WaitHandler read_waiter;
 
     // Sending: the handle's write in progress, copied into the carrier as credit allows.
