@@ -187,7 +187,9 @@ struct MuxServerConfig {
     std::chrono::milliseconds connect_timeout{10000};  // opening a target
     std::size_t max_streams_per_carrier = 1024;
     std::size_t max_carriers = 256;
-    ConfigPosition position;  // of the [mux_server] table
+    bool allow_private_targets = false;  // loopback, private, link-local, ... refused
+    std::vector<Prefix> deny_targets;    // refused on top
+    ConfigPosition position;             // of the [mux_server] table
 };
 
 struct Config {

@@ -1,6 +1,7 @@
 #include "core/config_mux_server_reader.hpp"
 
 #include "core/config_proxies_reader.hpp"
+#include "rules/parse/rule_values.hpp"
 
 namespace shunt {
 
@@ -69,6 +70,17 @@ void read_mux_server_section(const toml::table& table, ConfigReader& top,
         server.max_streams_per_carrier = static_cast<std::size_t>(*v);
     if (auto v = r.integer("max_carriers", 1, 100000))
         server.max_carriers = static_cast<std::size_t>(*v);
+    if (auto v = r.boolean("allow_private_targets")) server.allow_private_targets = *v;
+    r.strings("deny_targets",
+              [&](const std::string& value, const std::string& key_path, const toml::node& node) {
+                  if (auto prefix = rules::parse_cidr(value))
+                      server.deny_targets.push_back(*prefix);
+                  else
+                      r.error(node, key_path,
+                              "expected an address or CIDR such as 203.0.113.0/24 or "
+                              "2001:db8::/32, found \"" +
+                                  value + "\"");
+              });
     r.finish();
     config.mux_server = std::move(server);
 }

@@ -20,6 +20,15 @@ bool parse_uint(std::string_view text, unsigned max, unsigned& out) {
 
 }  // namespace
 
+IpAddress IpAddress::unmapped() const {
+    if (!is_v6()) return *this;
+    for (int i = 0; i < 10; ++i)
+        if (bytes_[i] != 0) return *this;
+    if (bytes_[10] != 0xff || bytes_[11] != 0xff) return *this;
+    return from_v4((std::uint32_t{bytes_[12]} << 24) | (std::uint32_t{bytes_[13]} << 16) |
+                   (std::uint32_t{bytes_[14]} << 8) | bytes_[15]);
+}
+
 IpAddress IpAddress::from_v4(std::uint32_t host_order) {
     IpAddress a;
     a.family_ = Family::v4;

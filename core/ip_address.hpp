@@ -34,6 +34,9 @@ class IpAddress {
     unsigned __int128 to_u128() const;
     static IpAddress from_v6_u128(unsigned __int128 value);
     std::string to_string() const;
+    // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries; any
+    // other address as it is.
+    IpAddress unmapped() const;
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;

@@ -85,6 +85,8 @@ int run_mux_server(const std::string& config_path, int verbosity) {
     options.key_file = section.key_file;
     options.connect_timeout = section.connect_timeout;
     options.max_carriers = section.max_carriers;
+    options.targets =
+        outbound::mux::TargetPolicy(section.allow_private_targets, section.deny_targets);
     options.carrier.max_streams = section.max_streams_per_carrier;
     // Clients ping every 15 s by default; a carrier silent for 120 s is gone.
     options.carrier.keepalive_timeout = std::chrono::seconds(120);

@@ -15,7 +15,8 @@ MuxServerProcess::MuxServerProcess(Options options) : options_(std::move(options
            << "listen = [\"" << options_.address << ":" << options_.port << "\"]\n"
            << "password = \"" << options_.password << "\"\n"
            << "cert = \"" << certificate.cert_file << "\"\n"
-           << "key = \"" << certificate.key_file << "\"\n";
+           << "key = \"" << certificate.key_file << "\"\n"
+           << "allow_private_targets = true\n";  // the benchmark's targets are on a veth
     dir_.write("server.toml", config.str());
     process_ = std::make_unique<test::ChildProcess>(
         std::vector<std::string>{options_.shunt_binary, "mux-server", "-c",

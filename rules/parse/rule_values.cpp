@@ -54,15 +54,9 @@ std::optional<Prefix> parse_cidr(std::string_view text) {
     if (!prefix) return std::nullopt;
     // Connections arrive with IPv4 addresses unmapped, so "::ffff:a.b.c.d/n" would never
     // match as written: it means the IPv4 prefix a.b.c.d/(n-96).
-    const auto& bytes = prefix->base().bytes();
-    bool v4_mapped =
-        prefix->base().is_v6() && prefix->length() >= 96 && bytes[10] == 0xff && bytes[11] == 0xff;
-    for (int i = 0; v4_mapped && i < 10; ++i) v4_mapped = bytes[i] == 0;
-    if (!v4_mapped) return prefix;
-    auto v4 =
-        IpAddress::from_v4((std::uint32_t{bytes[12]} << 24) | (std::uint32_t{bytes[13]} << 16) |
-                           (std::uint32_t{bytes[14]} << 8) | bytes[15]);
-    return Prefix(v4, prefix->length() - 96);
+    const IpAddress base = prefix->base().unmapped();
+    if (base.is_v6() || prefix->length() < 96) return prefix;
+    return Prefix(base, prefix->length() - 96);
 }
 
 std::optional<PortList> parse_port_list(std::string_view text, ValueError& error) {

@@ -35,6 +35,8 @@ key = "server.key"
 connect_timeout_ms = 5000
 max_streams_per_carrier = 100
 max_carriers = 8
+allow_private_targets = true
+deny_targets = ["203.0.113.0/24", "2001:db8::/32", "::ffff:192.0.2.1"]
 )");
     ASSERT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
     ASSERT_TRUE(r.config->mux_server);
@@ -47,6 +49,10 @@ max_carriers = 8
     EXPECT_EQ(s.connect_timeout.count(), 5000);
     EXPECT_EQ(s.max_streams_per_carrier, 100u);
     EXPECT_EQ(s.max_carriers, 8u);
+    EXPECT_TRUE(s.allow_private_targets);
+    ASSERT_EQ(s.deny_targets.size(), 3u);
+    EXPECT_EQ(s.deny_targets[1].to_string(), "2001:db8::/32");
+    EXPECT_EQ(s.deny_targets[2].to_string(), "192.0.2.1/32");  // IPv4-mapped means IPv4
     EXPECT_EQ(s.position.line, 3);
     EXPECT_EQ(r.config->log.level, LogLevel::warn);
 }
@@ -65,6 +71,8 @@ upstreams = ["udp://127.0.0.1"]
     EXPECT_EQ(s.connect_timeout.count(), 10000);
     EXPECT_EQ(s.max_streams_per_carrier, 1024u);
     EXPECT_EQ(s.max_carriers, 256u);
+    EXPECT_FALSE(s.allow_private_targets);
+    EXPECT_TRUE(s.deny_targets.empty());
 }
 
 struct BadServer {
@@ -114,6 +122,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadServer{LISTEN KEYS "connect_timeout_ms = 1\n",
                   "server.toml:6:22: mux_server.connect_timeout_ms: must be between 100"},
         BadServer{LISTEN KEYS "ca = \"x\"\n", "server.toml:6:1: mux_server.ca: unknown key"},
+        BadServer{LISTEN KEYS "deny_targets = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n",
+                  "server.toml:6:31: mux_server.deny_targets[1]: expected an address or CIDR"},
+        BadServer{LISTEN KEYS "deny_targets = \"vps.example\"\n",
+                  "server.toml:6:16: mux_server.deny_targets: expected an address or CIDR"},
+        BadServer{LISTEN KEYS "allow_private_targets = \"yes\"\n",
+                  "server.toml:6:25: mux_server.allow_private_targets: expected true or false"},
         BadServer{"mux_server = 1\n", "server.toml:1:14: mux_server: expected a table"}));
 
 #undef LISTEN

@@ -28,7 +28,8 @@ TEST(MuxServerApp, ServesThenStopsCleanlyOnSigterm) {
     const int port = free_port();
     std::ofstream(dir.file("server.toml"))
         << "[mux_server]\nlisten = [\"127.0.0.1:" << port << "\"]\npassword = \"p\"\n"
-        << "cert = \"" << certificate.cert_file << "\"\nkey = \"" << certificate.key_file << "\"\n";
+        << "cert = \"" << certificate.cert_file << "\"\nkey = \"" << certificate.key_file << "\"\n"
+        << "deny_targets = [\"192.0.2.0/24\"]\n";
     ChildProcess::Options options;
     options.stderr_path = dir.file("log");
     ChildProcess server({SHUNT_BINARY, "mux-server", "-c", dir.file("server.toml")}, options);
@@ -37,6 +38,13 @@ TEST(MuxServerApp, ServesThenStopsCleanlyOnSigterm) {
     const auto status = server.wait(std::chrono::seconds(10));
     ASSERT_TRUE(status);
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+    // The target policy from the file reached the server (default + deny_targets).
+    std::ifstream in(dir.file("log"));
+    const std::string log((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(log.find("targets: private, loopback and link-local targets refused; "
+                       "deny_targets: 192.0.2.0/24"),
+              std::string::npos)
+        << log;
 }
 
 }  // namespace

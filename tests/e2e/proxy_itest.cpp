@@ -45,7 +45,8 @@ class MuxServerProcess {
             << "[mux_server]\nlisten = [\"" << topology.server_v4() << ":" << kMuxPort << "\"]\n"
             << "password = \"" << password << "\"\n"
             << "cert = \"" << certificate.cert_file << "\"\nkey = \"" << certificate.key_file
-            << "\"\n";
+            << "\"\n"
+            << "allow_private_targets = true\n";  // the test's namespaces use 10.200.0.0/16
         ChildProcess::Options options;
         options.stdout_path = dir_.file("log");
         options.stderr_path = dir_.file("log");

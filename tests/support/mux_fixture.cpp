@@ -68,6 +68,7 @@ void MuxFixture::start_server(const std::string& password, std::uint16_t port,
                               const CarrierOptions& carrier) {
     MuxServerOptions options;
     options.carrier = carrier;
+    options.targets = server_targets;
     options.listen = {Endpoint{*IpAddress::parse("127.0.0.1"), port}};
     options.password = password;
     options.cert_file = certificate.cert_file;

@@ -74,6 +74,8 @@ class MuxFixture : public ::testing::Test {
     shunt::test::TestCa ca;
     shunt::test::TestCertificate certificate;
     EchoTarget echo_target{io};
+    // Whom the server lets clients reach: the fixture's targets are on loopback.
+    TargetPolicy server_targets{true, {}};
     std::unique_ptr<MuxServer> server;
     std::uint16_t server_port = 0;
 };

@@ -106,7 +106,9 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
             [&server = server](std::unique_ptr<MuxStream> stream, const OpenPayload& open) {
                 ++server.stats_.streams;
                 open_target(server.executor_, std::move(stream), open, server.lookup_,
-                            {server.options_.connect_timeout, server.options_.udp_idle_timeout});
+                            {.connect_timeout = server.options_.connect_timeout,
+                             .udp_idle_timeout = server.options_.udp_idle_timeout,
+                             .policy = server.targets_});
             },
             [&server = server](MuxCarrier& closed, const std::string& reason) {
                 spdlog::info("mux-server: {} gone: {}", closed.label(), reason);
@@ -142,6 +144,7 @@ MuxServer::MuxServer(boost::asio::any_io_executor executor, MuxServerOptions opt
       shutdown_timer_(executor_),
       options_(std::move(options)),
       lookup_(std::move(lookup)),
+      targets_(std::make_shared<const TargetPolicy>(options_.targets)),
       auth_key_(auth_key(options_.password)),
       tls_(std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server)) {
     SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_3_VERSION);
@@ -183,6 +186,7 @@ void MuxServer::start() {
     }
     for (const auto& endpoint : local_endpoints())
         spdlog::info("mux-server: listening on {}", endpoint.to_string());
+    spdlog::info("mux-server: targets: {}", targets_->describe());
 }
 
 std::vector<Endpoint> MuxServer::local_endpoints() const {

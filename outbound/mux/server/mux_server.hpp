@@ -68,6 +68,7 @@ class MuxServer {
     std::function<void()> shutdown_done_;
     MuxServerOptions options_;
     AddressLookup lookup_;
+    std::shared_ptr<const TargetPolicy> targets_;  // shared with the openings in flight
     Key auth_key_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ip_address.hpp"
+#include "outbound/mux/server/target_policy.hpp"
 #include "outbound/mux/session/mux_carrier.hpp"
 
 namespace shunt::outbound::mux {
@@ -20,6 +21,7 @@ struct MuxServerOptions {
     std::chrono::milliseconds auth_timeout{10'000};     // TLS handshake + AUTH
     std::size_t max_carriers = 256;
     std::chrono::seconds udp_idle_timeout{120};
+    TargetPolicy targets;    // which addresses clients may reach (default: public ones only)
     CarrierOptions carrier;  // max_streams = max_streams_per_carrier; keepalive timeout 120 s
 };
 

@@ -38,9 +38,21 @@ struct Opening {
         spdlog::debug("mux-server: stream {} to {}: {}", stream->id(), label, reason);
         stream->refuse(result_code_for(ec), reason);
     }
+    void deny(const std::string& reason) {
+        spdlog::info("mux-server: stream {} to {} not allowed: {}", stream->id(), label, reason);
+        stream->refuse(ResultCode::not_allowed, reason);
+    }
 };
 
-void connect_tcp(const std::shared_ptr<Opening>& opening, std::vector<IpAddress> addresses) {
+// Connects to the addresses the policy allows; refuses when it allows none.
+void connect_tcp(const std::shared_ptr<Opening>& opening,
+                 const std::vector<IpAddress>& candidates) {
+    std::string why;
+    auto addresses = opening->options.policy->filter(candidates, why);
+    if (addresses.empty()) {
+        opening->deny(why);
+        return;
+    }
     HappyEyeballsOptions dial;
     dial.deadline = opening->options.connect_timeout;
     auto dialer = HappyEyeballsDialer::create(opening->executor, dial);
@@ -67,8 +79,10 @@ void connect_tcp(const std::shared_ptr<Opening>& opening, std::vector<IpAddress>
 
 void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
                  const OpenPayload& open, const AddressLookup& lookup, TargetOptions options) {
+    if (!options.policy) options.policy = std::make_shared<const TargetPolicy>();
     if (open.network == Network::udp) {
-        UdpStreamRelay::start(executor, std::move(stream), lookup, options.udp_idle_timeout);
+        UdpStreamRelay::start(executor, std::move(stream), lookup, options.udp_idle_timeout,
+                              options.policy);
         return;
     }
     auto opening = std::make_shared<Opening>();
@@ -91,7 +105,7 @@ void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStrea
                                    "resolve: " + (ec ? ec.message() : std::string("no address")));
                    return;
                }
-               connect_tcp(opening, std::move(addresses));
+               connect_tcp(opening, addresses);
            });
 }
 

@@ -1,7 +1,9 @@
 // open_target: what the mux server does with an OPEN (docs/mux.md, "Opening"). TCP: resolve
 // the name if it is one, connect (happy eyeballs, connect_timeout), answer OPEN_RESULT and
 // relay the stream to the socket; or answer the failure's code (refused, unreachable, timed
-// out, name not resolved). UDP: a UdpStreamRelay.
+// out, name not resolved). Addresses the policy denies are never connected: an address
+// target, or a name whose every address is denied, gets "not allowed". UDP: a
+// UdpStreamRelay (it drops datagrams to denied addresses).
 #pragma once
 
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "outbound/mux/protocol/frame.hpp"
+#include "outbound/mux/server/target_policy.hpp"
 #include "outbound/mux/session/mux_stream.hpp"
 #include "outbound/outbound.hpp"
 
@@ -18,6 +21,7 @@ namespace shunt::outbound::mux {
 struct TargetOptions {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::seconds udp_idle_timeout{120};
+    std::shared_ptr<const TargetPolicy> policy;  // null: the default policy
 };
 
 void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,

@@ -15,19 +15,23 @@ constexpr int kReadsPerWakeup = 32;
 }  // namespace
 
 void UdpStreamRelay::start(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
-                           AddressLookup lookup, std::chrono::seconds idle_timeout) {
+                           AddressLookup lookup, std::chrono::seconds idle_timeout,
+                           std::shared_ptr<const TargetPolicy> policy) {
     std::shared_ptr<UdpStreamRelay> relay(new UdpStreamRelay(std::move(executor), std::move(stream),
-                                                             std::move(lookup), idle_timeout));
+                                                             std::move(lookup), idle_timeout,
+                                                             std::move(policy)));
     relay->begin();
 }
 
 UdpStreamRelay::UdpStreamRelay(boost::asio::any_io_executor executor,
                                std::unique_ptr<MuxStream> stream, AddressLookup lookup,
-                               std::chrono::seconds idle_timeout)
+                               std::chrono::seconds idle_timeout,
+                               std::shared_ptr<const TargetPolicy> policy)
     : executor_(executor),
       stream_(std::move(stream)),
       lookup_(std::move(lookup)),
       idle_timeout_(idle_timeout),
+      policy_(std::move(policy)),
       socket_(executor),
       idle_(executor),
       last_activity_(std::chrono::steady_clock::now()) {}
@@ -74,13 +78,24 @@ void UdpStreamRelay::on_datagram(const DatagramPayload& datagram) {
                 auto waiting = std::move(self->resolving_[name]);
                 self->resolving_.erase(name);
                 if (self->ended_ || ec || addresses.empty()) return;  // dropped: no address
-                self->resolved_[name] = addresses.front();
-                for (const auto& w : waiting) self->send(addresses.front(), w.port, w.data);
+                // The first address the policy allows (if none, send() drops and says why).
+                std::string why;
+                const auto allowed = self->policy_->filter(addresses, why);
+                const IpAddress chosen = allowed.empty() ? addresses.front() : allowed.front();
+                self->resolved_[name] = chosen;
+                for (const auto& w : waiting) self->send(chosen, w.port, w.data);
             });
 }
 
 void UdpStreamRelay::send(const IpAddress& address, std::uint16_t port,
                           std::span<const std::uint8_t> data) {
+    if (auto why = policy_->why_denied(address)) {
+        if (!denied_logged_)
+            spdlog::info("mux-server: udp stream {}: datagrams to {} dropped: {}", stream_->id(),
+                         Endpoint{address, port}.to_string(), *why);
+        denied_logged_ = true;
+        return;
+    }
     boost::system::error_code ignored;  // UDP: a datagram that cannot go is lost
     socket_.send_to(boost::asio::buffer(data.data(), data.size()),
                     udp_destination(socket_, Endpoint{address, port}), 0, ignored);

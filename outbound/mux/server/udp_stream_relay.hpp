@@ -15,6 +15,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "outbound/mux/server/target_policy.hpp"
 #include "outbound/mux/session/mux_stream.hpp"
 #include "outbound/outbound.hpp"
 
@@ -23,11 +24,13 @@ namespace shunt::outbound::mux {
 class UdpStreamRelay : public std::enable_shared_from_this<UdpStreamRelay> {
   public:
     static void start(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
-                      AddressLookup lookup, std::chrono::seconds idle_timeout);
+                      AddressLookup lookup, std::chrono::seconds idle_timeout,
+                      std::shared_ptr<const TargetPolicy> policy);
 
   private:
     UdpStreamRelay(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
-                   AddressLookup lookup, std::chrono::seconds idle_timeout);
+                   AddressLookup lookup, std::chrono::seconds idle_timeout,
+                   std::shared_ptr<const TargetPolicy> policy);
     void begin();
     void on_datagram(const DatagramPayload& datagram);
     void send(const IpAddress& address, std::uint16_t port, std::span<const std::uint8_t> data);
@@ -40,6 +43,8 @@ class UdpStreamRelay : public std::enable_shared_from_this<UdpStreamRelay> {
     std::unique_ptr<MuxStream> stream_;
     AddressLookup lookup_;
     std::chrono::seconds idle_timeout_;
+    std::shared_ptr<const TargetPolicy> policy_;
+    bool denied_logged_ = false;  // one line per stream, not one per datagram
     boost::asio::ip::udp::socket socket_;
     boost::asio::steady_timer idle_;
     std::chrono::steady_clock::time_point last_activity_;

@@ -315,11 +315,12 @@ void MuxCarrier::handle_end(StreamState& stream, bool fin, const CodeReason* fai
         }
         const std::string reason =
             failure->reason.empty() ? std::string(to_string(failure->code)) : failure->reason;
-        fail_stream(stream,
-                    failure->code == ResultCode::refused
-                        ? make_error_code(boost::asio::error::connection_refused)
-                        : reset_error(),
-                    reason);
+        const auto ec = failure->code == ResultCode::refused
+                            ? make_error_code(boost::asio::error::connection_refused)
+                        : failure->code == ResultCode::not_allowed
+                            ? make_error_code(boost::asio::error::access_denied)
+                            : reset_error();
+        fail_stream(stream, ec, reason);
     }
     maybe_free(stream);
 }
