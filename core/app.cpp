@@ -37,7 +37,7 @@ class App {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
             dns_->start();
             if (config_->tun.enable) {
-                outbounds_ = build_outbounds(*config_);
+                outbounds_ = build_outbounds(*config_, nullptr).set;
                 netstack_ = std::make_unique<netstack::NetstackService>(
                     io_.get_executor(), *config_, *dns_, engine_, outbounds_);
                 netstack_->start();
@@ -101,7 +101,13 @@ class App {
             // The user's choices in select groups (and GLOBAL) survive a reload where the
             // group and the member still exist.
             const auto choices = outbounds_->selections();
-            outbounds_ = build_outbounds(*result.config);
+            const outbound::RunningOutbounds running{*config_, *outbounds_};
+            auto built = build_outbounds(*result.config, &running);
+            spdlog::info(
+                "reload: {} proxies and groups unchanged (kept, with their connections), "
+                "{} new or changed",
+                built.kept, built.rebuilt);
+            outbounds_ = std::move(built.set);
             outbounds_->carry_over(choices);
             netstack_->set_outbounds(outbounds_);
         }
@@ -113,12 +119,14 @@ class App {
         spdlog::info("reloaded {}", path_);
     }
 
-    std::shared_ptr<outbound::OutboundSet> build_outbounds(const Config& config) {
+    outbound::BuiltOutbounds build_outbounds(const Config& config,
+                                             const outbound::RunningOutbounds* running) {
         return outbound::build_outbounds(
             config, io_.get_executor(),
             [this](const std::string& name, outbound::AddressCallback done) {
                 dns_->lookup_addresses(name, std::move(done));
-            });
+            },
+            running);
     }
 
     static bool tun_changed(const TunConfig& a, const TunConfig& b) {

@@ -125,6 +125,8 @@ struct Socks5ProxyOptions {
     std::string username;
     std::string password;
     bool udp = false;  // UDP ASSOCIATE for UDP flows; false sends UDP flows nowhere
+
+    friend bool operator==(const Socks5ProxyOptions&, const Socks5ProxyOptions&) = default;
 };
 
 // SHA-256 of the server certificate (DER), pinned instead of a CA.
@@ -135,12 +137,15 @@ struct MuxProxyOptions {
     // How the server's certificate is verified: a CA file (absolute path), or a pinned
     // fingerprint, or (both unset) the system trust store.
     std::string ca_file;
+    std::string ca_pem;  // ca_file's contents when loaded: a reload sees a changed file
     std::optional<CertificateFingerprint> fingerprint;
     std::string sni;  // default: `server` when it is a name, "" for an IP address
     int carriers = 2;
     std::chrono::seconds keepalive_interval{15};
     std::chrono::seconds keepalive_timeout{45};  // always > keepalive_interval
     bool udp = true;
+
+    friend bool operator==(const MuxProxyOptions&, const MuxProxyOptions&) = default;
 };
 
 struct ProxyConfig {
@@ -152,6 +157,13 @@ struct ProxyConfig {
     Socks5ProxyOptions socks5;  // type == socks5
     MuxProxyOptions mux;        // type == mux
     ConfigPosition position;    // of `name`
+
+    // The same proxy, wherever in the file it is written (position aside).
+    bool same_settings(const ProxyConfig& other) const {
+        return name == other.name && type == other.type && server == other.server &&
+               server_address == other.server_address && port == other.port &&
+               socks5 == other.socks5 && mux == other.mux;
+    }
 };
 
 // The http:// URL url-test and fallback groups probe through each member, parsed.
@@ -176,6 +188,13 @@ struct GroupConfig {
     std::chrono::milliseconds timeout{5000};
     std::chrono::milliseconds tolerance{50};  // url-test only
     ConfigPosition position;                  // of `name`
+
+    // The same group, wherever in the file it is written (position aside).
+    bool same_settings(const GroupConfig& other) const {
+        return name == other.name && type == other.type && proxies == other.proxies &&
+               url.text == other.url.text && interval == other.interval &&
+               timeout == other.timeout && tolerance == other.tolerance;
+    }
 };
 
 // [mux_server]: `shunt mux-server`, what users deploy on their VPS (docs/mux.md).

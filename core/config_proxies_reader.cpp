@@ -302,8 +302,12 @@ class ProxySectionsReader {
                 r.error_at_key("ca", "must name a PEM file (omit it for the system trust store)");
             } else {
                 mux.ca_file = resolve_config_path(base_dir_, *ca);
-                if (auto why = why_unreadable(mux.ca_file); !why.empty())
+                if (auto why = why_unreadable(mux.ca_file); !why.empty()) {
                     r.error_at_key("ca", "cannot read \"" + mux.ca_file + "\": " + why);
+                } else {
+                    std::ifstream in(mux.ca_file, std::ios::binary);
+                    mux.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
+                }
             }
         }
         if (auto fingerprint = r.string("fingerprint")) {

@@ -61,21 +61,46 @@ std::shared_ptr<Outbound> make_group(const GroupConfig& group,
         std::move(members), probe);
 }
 
+// The running outbound `name` when `unchanged` says its settings are; else nullptr.
+std::shared_ptr<Outbound> take_over(const RunningOutbounds* running, const std::string& name,
+                                    bool unchanged) {
+    return running != nullptr && unchanged ? running->set.find_shared(name) : nullptr;
+}
+
+template <typename Section>
+const Section* find_section(const std::vector<Section>& sections, const std::string& name) {
+    for (const auto& section : sections)
+        if (section.name == name) return &section;
+    return nullptr;
+}
+
 }  // namespace
 
-std::shared_ptr<OutboundSet> build_outbounds(const Config& config,
-                                             boost::asio::any_io_executor executor,
-                                             AddressLookup lookup) {
-    DirectOptions direct;
-    direct.routing_mark = config.tun.routing_mark;
-    direct.connect_timeout = config.tun.connect_timeout;
-    auto set =
-        std::make_shared<OutboundSet>(std::make_shared<DirectOutbound>(executor, direct, lookup),
-                                      std::make_shared<RejectOutbound>(executor));
+BuiltOutbounds build_outbounds(const Config& config, boost::asio::any_io_executor executor,
+                               AddressLookup lookup, const RunningOutbounds* running) {
+    // Every outbound is made with these; when they changed, nothing is taken over.
+    if (running != nullptr && (running->config.tun.routing_mark != config.tun.routing_mark ||
+                               running->config.tun.connect_timeout != config.tun.connect_timeout))
+        running = nullptr;
+    BuiltOutbounds result;
+    std::shared_ptr<Outbound> direct_outbound = take_over(running, "DIRECT", true);
+    if (!direct_outbound) {
+        DirectOptions direct;
+        direct.routing_mark = config.tun.routing_mark;
+        direct.connect_timeout = config.tun.connect_timeout;
+        direct_outbound = std::make_shared<DirectOutbound>(executor, direct, lookup);
+    }
+    std::shared_ptr<Outbound> reject = take_over(running, "REJECT", true);
+    if (!reject) reject = std::make_shared<RejectOutbound>(executor);
+    result.set = std::make_shared<OutboundSet>(std::move(direct_outbound), std::move(reject));
+    auto& set = result.set;
     std::unordered_map<std::string, std::shared_ptr<Outbound>> built;
     for (const auto& outbound : set->all()) built.emplace(outbound->name(), outbound);
     for (const auto& proxy : config.proxies) {
-        auto outbound = make_proxy(config, proxy, executor, lookup);
+        const auto* was = running ? find_section(running->config.proxies, proxy.name) : nullptr;
+        auto outbound = take_over(running, proxy.name, was && was->same_settings(proxy));
+        ++(outbound ? result.kept : result.rebuilt);
+        if (!outbound) outbound = make_proxy(config, proxy, executor, lookup);
         built.emplace(proxy.name, outbound);
         set->add(std::move(outbound));
     }
@@ -87,12 +112,20 @@ std::shared_ptr<OutboundSet> build_outbounds(const Config& config,
         const std::size_t before = pending.size();
         std::erase_if(pending, [&](const GroupConfig* group) {
             std::vector<std::shared_ptr<Outbound>> members;
+            bool same_members = true;
             for (const auto& name : group->proxies) {
                 const auto it = built.find(name);
                 if (it == built.end()) return false;
                 members.push_back(it->second);
+                same_members = same_members && running != nullptr &&
+                               running->set.find(name) == it->second.get();
             }
-            built.emplace(group->name, make_group(*group, std::move(members), executor));
+            const auto* was = running ? find_section(running->config.groups, group->name) : nullptr;
+            auto outbound =
+                take_over(running, group->name, same_members && was && was->same_settings(*group));
+            ++(outbound ? result.kept : result.rebuilt);
+            if (!outbound) outbound = make_group(*group, std::move(members), executor);
+            built.emplace(group->name, std::move(outbound));
             return true;
         });
         if (pending.size() == before)
@@ -101,7 +134,7 @@ std::shared_ptr<OutboundSet> build_outbounds(const Config& config,
     // In the file's order (what the API lists), whatever order they were built in.
     for (const auto& group : config.groups) set->add(built.at(group.name));
     set->build_global();
-    return set;
+    return result;
 }
 
 }  // namespace shunt::outbound

@@ -32,8 +32,12 @@ void OutboundSet::build_global() {
 }
 
 Outbound* OutboundSet::find(std::string_view name) const {
+    return find_shared(name).get();
+}
+
+std::shared_ptr<Outbound> OutboundSet::find_shared(std::string_view name) const {
     const auto it = by_name_.find(std::string(name));
-    return it == by_name_.end() ? nullptr : it->second.get();
+    return it == by_name_.end() ? nullptr : it->second;
 }
 
 std::string OutboundSet::select(std::string_view group, std::string_view member) {

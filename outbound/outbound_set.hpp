@@ -31,6 +31,8 @@ class OutboundSet {
 
     // nullptr when nothing has that name.
     Outbound* find(std::string_view name) const;
+    // The same, owning: a reload hands unchanged outbounds on to the new set.
+    std::shared_ptr<Outbound> find_shared(std::string_view name) const;
     // The outbounds in the order added (DIRECT, REJECT, proxies and groups, GLOBAL).
     const std::vector<std::shared_ptr<Outbound>>& all() const { return ordered_; }
 

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <gtest/gtest.h>
 
@@ -245,6 +246,45 @@ TEST_F(ProxyE2e, WrongMuxPasswordResetsTheFlowAndSaysWhy) {
     EXPECT_NE(shunt.log().find("no carrier to the server is up"), std::string::npos) << shunt.log();
     EXPECT_NE(mux_server_.log().find("refused: wrong password"), std::string::npos)
         << mux_server_.log();
+}
+
+// A reload that leaves the mux proxy alone keeps its carriers: no new TLS handshakes or
+// AUTHs at the server, and the next flow still goes through.
+TEST_F(ProxyE2e, ReloadKeepsAnUnchangedMuxProxysCarriers) {
+    const auto file = nginx_.add_file("small.bin", 64u << 10, 5);
+    ShuntInNamespace shunt(topology_, shunt_options());
+    shunt.start();
+    const std::string url = std::string("http://") + E2eTopology::kSecondSite + file.url_path;
+    ASSERT_EQ(http_get_sha256(topology_.client_ns(), url).exit_code, 0) << shunt.log();
+    auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+        return n;
+    };
+    // Both carriers of the pool (carriers = 2) are up once the first flow went through.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (count(mux_server_.log(), "authenticated") < 2 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    const std::size_t carriers_before = count(mux_server_.log(), "authenticated");
+    ASSERT_EQ(carriers_before, 2U) << mux_server_.log();
+
+    ASSERT_EQ(::kill(shunt.pid(), SIGHUP), 0);
+    const auto reload_deadline = std::chrono::steady_clock::now() + 10s;
+    while (shunt.log().find("reloaded") == std::string::npos &&
+           std::chrono::steady_clock::now() < reload_deadline)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_NE(shunt.log().find("reload: 2 proxies and groups unchanged"), std::string::npos)
+        << shunt.log();
+
+    const auto after = http_get_sha256(topology_.client_ns(), url);
+    ASSERT_EQ(after.exit_code, 0) << shunt.log();
+    EXPECT_EQ(after.sha256, file.sha256);
+    std::this_thread::sleep_for(300ms);  // a reconnect would show by now
+    EXPECT_EQ(count(mux_server_.log(), "authenticated"), carriers_before)
+        << "the reload reconnected the mux carriers:\n"
+        << mux_server_.log();
+    EXPECT_EQ(shunt.stop(), 0) << shunt.log();
 }
 
 }  // namespace

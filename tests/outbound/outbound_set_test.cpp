@@ -3,12 +3,16 @@
 // group, and select() switching a select group (what the REST API will call).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <boost/asio/io_context.hpp>
 
 #include "core/config_loader.hpp"
 #include "outbound/group/probing_group.hpp"
 #include "outbound/group/select_group.hpp"
 #include "outbound/outbound_builder.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/test_ca.hpp"
 
 namespace shunt::outbound {
 namespace {
@@ -24,20 +28,22 @@ password = "p"
 fingerprint = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 )";
 
-const std::string kConfig = R"(
+const std::string kHomeProxy = R"(
 [[proxies]]
 name = "home"
 type = "socks5"
 server = "192.0.2.1"
 port = 1080
+)";
 
-)" + kVpsProxy + R"(
-
+const std::string kProxyGroup = R"(
 [[groups]]
 name = "proxy"
 type = "select"
 proxies = ["auto", "home", "DIRECT"]
+)";
 
+const std::string kAutoAndBackupGroups = R"(
 [[groups]]
 name = "auto"
 type = "url-test"
@@ -50,13 +56,15 @@ type = "fallback"
 proxies = ["vps", "REJECT"]
 )";
 
+const std::string kConfig = kHomeProxy + kVpsProxy + kProxyGroup + kAutoAndBackupGroups;
+
 class OutboundSetTest : public ::testing::Test {
   protected:
     OutboundSetTest() {
         auto loaded = parse_config(kConfig, "test.toml");
         for (const auto& e : loaded.errors) ADD_FAILURE() << e.format();
         config = loaded.config;
-        set = build_outbounds(*config, io.get_executor(), nullptr);
+        set = build_outbounds(*config, io.get_executor(), nullptr).set;
     }
 
     boost::asio::io_context io;
@@ -123,16 +131,80 @@ proxies = ["vps"]
 )",
                                "reloaded.toml");
     ASSERT_TRUE(loaded.errors.empty());
-    auto rebuilt = build_outbounds(*loaded.config, io.get_executor(), nullptr);
+    auto rebuilt = build_outbounds(*loaded.config, io.get_executor(), nullptr).set;
     EXPECT_EQ(rebuilt->carry_over(choices), 1U) << "GLOBAL -> vps only";
     EXPECT_EQ(static_cast<SelectGroup&>(*rebuilt->find("GLOBAL")).selected().name(), "vps");
     EXPECT_EQ(static_cast<SelectGroup&>(*rebuilt->find("proxy")).selected().name(), "vps");
 }
 
+TEST_F(OutboundSetTest, AReloadKeepsWhatItLeavesUnchangedAndRebuildsTheRest) {
+    // The same file, reordered: everything is taken over, GLOBAL aside (always new).
+    const std::string reordered = kVpsProxy + kHomeProxy + kAutoAndBackupGroups + kProxyGroup;
+    auto same = parse_config(reordered, "same.toml");
+    ASSERT_TRUE(same.errors.empty());
+    const RunningOutbounds running{*config, *set};
+    auto kept = build_outbounds(*same.config, io.get_executor(), nullptr, &running);
+    EXPECT_EQ(kept.kept, 5U);
+    EXPECT_EQ(kept.rebuilt, 0U);
+    for (const char* name : {"DIRECT", "REJECT", "home", "vps", "auto", "backup", "proxy"})
+        EXPECT_EQ(kept.set->find(name), set->find(name)) << name << " was rebuilt";
+    EXPECT_NE(kept.set->find("GLOBAL"), set->find("GLOBAL"));
+
+    // home's port changes: home and every group holding it (auto, then proxy through auto)
+    // are rebuilt; vps and backup, which do not hold it, are kept.
+    std::string changed = reordered;
+    changed.replace(changed.find("port = 1080"), 11, "port = 1081");
+    auto other = parse_config(changed, "changed.toml");
+    ASSERT_TRUE(other.errors.empty());
+    auto rebuilt = build_outbounds(*other.config, io.get_executor(), nullptr, &running);
+    EXPECT_EQ(rebuilt.kept, 2U);
+    EXPECT_EQ(rebuilt.rebuilt, 3U);
+    EXPECT_EQ(rebuilt.set->find("vps"), set->find("vps"));
+    EXPECT_EQ(rebuilt.set->find("backup"), set->find("backup"));
+    for (const char* name : {"home", "auto", "proxy"})
+        EXPECT_NE(rebuilt.set->find(name), set->find(name)) << name << " was kept";
+
+    // [tun] settings every outbound is made with: nothing is kept.
+    auto marked = parse_config(reordered + "[tun]\nrouting_mark = 7\n", "marked.toml");
+    ASSERT_TRUE(marked.errors.empty()) << marked.errors.front().format();
+    auto remade = build_outbounds(*marked.config, io.get_executor(), nullptr, &running);
+    EXPECT_EQ(remade.kept, 0U);
+    EXPECT_NE(remade.set->find("DIRECT"), set->find("DIRECT"));
+}
+
+TEST(OutboundSetReload, AChangedCaFileIsAChangedProxy) {
+    boost::asio::io_context io;
+    shunt::test::TempDir dir;
+    const shunt::test::TestCa first_ca, second_ca;
+    auto pem = [](const shunt::test::TestCa& ca) {
+        std::ifstream in(ca.ca_file());
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    dir.write("ca.pem", pem(first_ca));
+    const std::string text = R"(
+[[proxies]]
+name = "vps"
+type = "mux"
+server = "192.0.2.2"
+port = 443
+password = "p"
+ca = ")" + dir.file("ca.pem") +
+                             "\"\n";
+    auto first = parse_config(text, dir.file("a.toml"));
+    ASSERT_TRUE(first.errors.empty());
+    auto running_set = build_outbounds(*first.config, io.get_executor(), nullptr).set;
+    const RunningOutbounds running{*first.config, *running_set};
+    auto unchanged = parse_config(text, dir.file("b.toml"));
+    EXPECT_EQ(build_outbounds(*unchanged.config, io.get_executor(), nullptr, &running).kept, 1U);
+    dir.write("ca.pem", pem(second_ca));  // same path, another CA
+    auto changed = parse_config(text, dir.file("c.toml"));
+    EXPECT_EQ(build_outbounds(*changed.config, io.get_executor(), nullptr, &running).kept, 0U);
+}
+
 TEST(OutboundSetWithoutProxies, GlobalIsDirect) {
     boost::asio::io_context io;
     auto loaded = parse_config("", "empty.toml");
-    auto set = build_outbounds(*loaded.config, io.get_executor(), nullptr);
+    auto set = build_outbounds(*loaded.config, io.get_executor(), nullptr).set;
     auto& global = static_cast<SelectGroup&>(*set->find("GLOBAL"));
     EXPECT_EQ(global.selected().name(), "DIRECT");
 }
