@@ -81,7 +81,10 @@ std::string TargetPolicy::describe() const {
                                       : "private, loopback and link-local targets refused";
     if (!deny_.empty()) {
         text += "; deny_targets:";
-        for (const auto& prefix : deny_) text += " " + prefix.to_string();
+        for (const auto& prefix : deny_) {  // not `+=` of a `+`: GCC 12's -Wrestrict misfires
+            text += ' ';
+            text += prefix.to_string();
+        }
     }
     return text;
 }
