@@ -109,11 +109,12 @@ std::unique_ptr<UdpOutbound> UdpFlowRouter::open(outbound::OutboundSet& outbound
 }
 
 void UdpFlowRouter::log_refusal(const UdpFlow& flow, const std::string& refusal) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_refusal_log_ < std::chrono::seconds(1)) return;
-    last_refusal_log_ = now;
-    spdlog::info("udp {} -> {}: dropped: {}", flow.source.to_string(), flow.destination.to_string(),
-                 refusal);
+    const auto skipped = refusal_log_.admit();
+    if (!skipped) return;
+    spdlog::info(
+        "udp {} -> {}: dropped: {}{}", flow.source.to_string(), flow.destination.to_string(),
+        refusal,
+        *skipped == 0 ? std::string() : " (" + std::to_string(*skipped) + " more since last line)");
 }
 
 }  // namespace shunt::netstack

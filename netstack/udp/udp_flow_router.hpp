@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/log_rate_limit.hpp"
 #include "netstack/udp/udp_outbound.hpp"
 
 namespace shunt::dns {
@@ -56,7 +57,7 @@ class UdpFlowRouter {
     std::shared_ptr<outbound::OutboundSet> outbounds_;
     std::shared_ptr<Stats> stats_ = std::make_shared<Stats>();
     std::chrono::steady_clock::time_point last_unknown_log_{};
-    std::chrono::steady_clock::time_point last_refusal_log_{};
+    LogRateLimit refusal_log_{std::chrono::seconds(1)};
 };
 
 }  // namespace shunt::netstack

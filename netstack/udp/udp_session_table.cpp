@@ -11,8 +11,6 @@ namespace shunt::netstack {
 
 namespace {
 
-constexpr auto kEvictionLogInterval = std::chrono::seconds(10);
-
 bool is_multicast_or_broadcast(const IpAddress& address) {
     if (address.is_v4()) {
         const std::uint32_t value = address.v4();
@@ -226,18 +224,12 @@ void UdpSessionTable::expire_idle() {
 }
 
 void UdpSessionTable::log_eviction(const FlowKey& key) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_eviction_log_ < kEvictionLogInterval) {
-        ++evictions_unlogged_;
-        return;
-    }
-    spdlog::warn("udp: {} sessions (the cap): closing least recently used {} -> {}{}",
-                 sessions_.size(), key.source.to_string(), key.destination.to_string(),
-                 evictions_unlogged_ == 0
-                     ? std::string()
-                     : " (" + std::to_string(evictions_unlogged_) + " more since last line)");
-    last_eviction_log_ = now;
-    evictions_unlogged_ = 0;
+    const auto skipped = eviction_log_.admit();
+    if (!skipped) return;
+    spdlog::warn(
+        "udp: {} sessions (the cap): closing least recently used {} -> {}{}", sessions_.size(),
+        key.source.to_string(), key.destination.to_string(),
+        *skipped == 0 ? std::string() : " (" + std::to_string(*skipped) + " more since last line)");
 }
 
 }  // namespace shunt::netstack

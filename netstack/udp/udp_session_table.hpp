@@ -20,6 +20,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/log_rate_limit.hpp"
 #include "netstack/packet/ip_packet.hpp"
 #include "netstack/packet/packet_writer.hpp"
 #include "netstack/udp/udp_outbound.hpp"
@@ -121,9 +122,7 @@ class UdpSessionTable {
     bool idle_timer_armed_ = false;
     // Reply packets are built here: one packet at a time on a single thread.
     std::vector<std::uint8_t> reply_buffer_;
-    // Eviction log rate limit: one line per interval, with the count suppressed meanwhile.
-    std::chrono::steady_clock::time_point last_eviction_log_{};
-    std::uint64_t evictions_unlogged_ = 0;
+    LogRateLimit eviction_log_{std::chrono::seconds(10)};  // evictions: a line per 10 s
     // Handlers of outbounds hold a weak_ptr to this: set false in the destructor.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

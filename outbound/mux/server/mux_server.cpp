@@ -27,6 +27,7 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
     boost::asio::steady_timer deadline;
     std::vector<std::uint8_t> message;
     bool done = false;
+    bool tls_up = false;  // past the TLS handshake: a refusal is about AUTH
     std::string peer;
 
     void begin() {
@@ -47,6 +48,7 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
                 self->refuse("TLS handshake: " + ec.message());
                 return;
             }
+            self->tls_up = true;
             self->read_head();
         });
     }
@@ -131,7 +133,15 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
         if (done) return;
         finish();
         ++server.stats_.auth_failed;
-        spdlog::info("mux-server: {} refused: {}", peer, reason);
+        // Anything reaching a public port (scanners, probes) ends here: a line per second,
+        // counted apart for failed TLS handshakes (noise) and failed AUTHs (a client with
+        // the wrong password), so the noise never hides the line that matters.
+        auto& limit = tls_up ? server.auth_refusal_log_ : server.handshake_refusal_log_;
+        if (const auto skipped = limit.admit())
+            spdlog::info("mux-server: {} refused: {}{}", peer, reason,
+                         *skipped == 0 ? std::string()
+                                       : " (" + std::to_string(*skipped) +
+                                             " more refused since the last line)");
         if (!stream) return;
         // close_notify, then the socket closes, without waiting for the peer's answer.
         stream->shutdown_and_close();

@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/log_rate_limit.hpp"
 #include "outbound/mux/server/mux_server_options.hpp"
 #include "outbound/outbound.hpp"
 
@@ -74,6 +75,8 @@ class MuxServer {
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::list<std::shared_ptr<MuxCarrier>> carriers_;
     std::size_t handshakes_ = 0;
+    LogRateLimit handshake_refusal_log_{std::chrono::seconds(1)};
+    LogRateLimit auth_refusal_log_{std::chrono::seconds(1)};
     std::vector<std::weak_ptr<Handshake>> pending_;  // closed by stop()
     bool stopped_ = false;
     Stats stats_;

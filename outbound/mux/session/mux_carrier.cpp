@@ -22,8 +22,6 @@ constexpr std::size_t kHighWater = 512 * 1024;
 constexpr std::size_t kDatagramLimit = 1024 * 1024;
 constexpr std::size_t kMaxDataFrame = 32 * 1024;
 constexpr std::size_t kReadBuffer = 256 * 1024;
-// A round-trip sample older than this is refreshed when a window update goes out.
-constexpr auto kRttRefresh = std::chrono::seconds(5);
 
 boost::system::error_code reset_error() {
     return make_error_code(boost::asio::error::connection_reset);
@@ -490,13 +488,13 @@ void MuxCarrier::send_window_update(StreamState& stream) {
     const std::size_t budget =
         options_.session_cap > window_growth_ ? options_.session_cap - window_growth_ : 0;
     const std::uint32_t extra =
-        stream.window.on_update(now, stream.consumed_unreported, rtt_.smoothed(), budget);
+        stream.window.on_update(now, stream.consumed_unreported, rtt_.minimum(), budget);
     window_growth_ += extra;
     const std::uint32_t increment = stream.consumed_unreported + extra;
     append_window_update(out_, stream.id, increment);
     stream.granted += increment;
     stream.consumed_unreported = 0;
-    if (rtt_.wants_probe(now, kRttRefresh)) send_ping();
+    if (rtt_.wants_probe(now, options_.rtt_refresh)) send_ping();
     flush();
 }
 

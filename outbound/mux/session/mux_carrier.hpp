@@ -49,6 +49,8 @@ struct CarrierOptions {
     // A stream's receive window may double up to this while its consumer keeps up
     // (docs/mux.md, "Window growth"); growth of all streams together stays within the cap.
     std::uint32_t max_window = 16 * 1024 * 1024;
+    // A round-trip sample older than this is refreshed when a window update goes out.
+    std::chrono::milliseconds rtt_refresh{5'000};
     std::size_t session_cap = 32 * 1024 * 1024;  // unread bytes of all streams
     std::chrono::milliseconds keepalive_interval{15'000};
     std::chrono::milliseconds keepalive_timeout{45'000};  // silence that kills the carrier

@@ -3,9 +3,11 @@
 // a fixed window caps a stream at window / RTT — 2.6 MB/s at 100 ms, far below a WAN
 // link — so the receiver doubles it whenever its consumer took the data so fast that
 // the window, not the consumer, is what limits the sender: a window's worth consumed in
-// under four round trips. A slow consumer never grows its window (memory stays where
-// the data cannot leave), and the carrier hands out growth from a budget, so all grown
-// windows together stay within the session cap.
+// under two round trips of the path (its minimum RTT). So a window stops near twice the
+// path's bandwidth-delay product: enough to fill it, never so much that a bulk stream
+// queues seconds ahead of the others on a slow link. A slow consumer never grows its
+// window (memory stays where the data cannot leave), and the carrier hands out growth
+// from a budget, so all grown windows together stay within the session cap.
 #pragma once
 
 #include <algorithm>
@@ -33,9 +35,9 @@ class ReceiveWindow {
 
     // An update returning `consumed` bytes goes out now. Returns the extra credit to grant
     // with it (the window's growth, 0 if it does not grow): the window doubles when
-    // `consumed` took less than 4 * (consumed / size) round trips, there is a round-trip
-    // estimate, the maximum is not reached and `budget` (bytes of growth the carrier
-    // still allows) covers it. Starts the next measuring epoch.
+    // `consumed` took less than 2 * (consumed / size) round trips `rtt` (the path's
+    // minimum), there is one, the maximum is not reached and `budget` (bytes of growth
+    // the carrier still allows) covers it. Starts the next measuring epoch.
     std::uint32_t on_update(Clock::time_point now, std::uint64_t consumed, Clock::duration rtt,
                             std::size_t budget) {
         const auto elapsed = now - epoch_;
@@ -43,9 +45,9 @@ class ReceiveWindow {
         if (rtt <= Clock::duration::zero() || size_ >= max_ || consumed == 0) return 0;
         const std::uint32_t extra = std::min(size_, max_ - size_);
         if (extra > budget) return 0;
-        // elapsed < 4 * rtt * consumed / size, in integers (no float rounding at the edge).
+        // elapsed < 2 * rtt * consumed / size, in integers (no float rounding at the edge).
         const auto limit =
-            rtt * 4 * static_cast<std::int64_t>(consumed) / static_cast<std::int64_t>(size_);
+            rtt * 2 * static_cast<std::int64_t>(consumed) / static_cast<std::int64_t>(size_);
         if (elapsed >= limit) return 0;
         size_ += extra;
         return extra;

@@ -1,7 +1,10 @@
 // RttEstimator: the carrier's round-trip time, from its own PINGs (docs/mux.md, "Window
 // growth"). One probe is outstanding at a time; its 8 random bytes identify the PONG, so
 // a late PONG of an earlier PING gives no sample. Smoothed like TCP's SRTT (7/8 old,
-// 1/8 new). Window growth needs it; keepalive PINGs and one at carrier start feed it.
+// 1/8 new), and the minimum: window growth uses the minimum, the path's round trip
+// without the queues the carrier's own traffic builds (a smoothed RTT that includes them
+// would grow windows, which lengthens the queues, which grows windows...). Keepalive
+// PINGs and one at carrier start feed it.
 #pragma once
 
 #include <algorithm>
@@ -34,11 +37,14 @@ class RttEstimator {
         probing_ = false;
         const auto sample = now - probe_sent_;
         smoothed_ = smoothed_ == Clock::duration::zero() ? sample : (smoothed_ * 7 + sample) / 8;
+        minimum_ = minimum_ == Clock::duration::zero() ? sample : std::min(minimum_, sample);
         last_sample_ = now;
         return true;
     }
     // Zero until the first sample.
     Clock::duration smoothed() const { return smoothed_; }
+    // The lowest sample of the carrier's life; zero until the first.
+    Clock::duration minimum() const { return minimum_; }
     // A new probe is worth sending: none outstanding and no sample for `age`.
     bool wants_probe(Clock::time_point now, Clock::duration age) const {
         return !probing_ && (smoothed_ == Clock::duration::zero() || now - last_sample_ >= age);
@@ -50,6 +56,7 @@ class RttEstimator {
     Clock::time_point probe_sent_{};
     Clock::time_point last_sample_{};
     Clock::duration smoothed_{};
+    Clock::duration minimum_{};
 };
 
 }  // namespace shunt::outbound::mux

@@ -14,13 +14,13 @@ constexpr std::uint32_t kInitial = 256 * 1024;
 constexpr std::uint32_t kMax = 16 * 1024 * 1024;
 constexpr std::size_t kBudget = 32 * 1024 * 1024;
 
-TEST(ReceiveWindow, DoublesWhenHalfAWindowIsConsumedWithinTwoRoundTrips) {
+TEST(ReceiveWindow, DoublesWhenHalfAWindowIsConsumedWithinOneRoundTrip) {
     const auto t0 = Clock::now();
     ReceiveWindow window(kInitial, kMax, t0);
     EXPECT_FALSE(window.update_due(kInitial / 2 - 1));
     EXPECT_TRUE(window.update_due(kInitial / 2));
-    // Half the window in 1.9 RTT: under 4 * RTT * 1/2.
-    EXPECT_EQ(window.on_update(t0 + 190ms, kInitial / 2, 100ms, kBudget), kInitial);
+    // Half the window in 0.95 RTT: under 2 * RTT * 1/2.
+    EXPECT_EQ(window.on_update(t0 + 95ms, kInitial / 2, 100ms, kBudget), kInitial);
     EXPECT_EQ(window.size(), 2 * kInitial);
     EXPECT_EQ(window.grown(), kInitial);
     EXPECT_TRUE(window.update_due(kInitial));  // the threshold follows the window
@@ -31,7 +31,7 @@ TEST(ReceiveWindow, ASlowConsumerNeverGrowsItsWindow) {
     auto now = Clock::now();
     ReceiveWindow window(kInitial, kMax, now);
     for (int i = 0; i < 100; ++i) {
-        now += 210ms;  // half a window per 2.1 RTT: the consumer, not the window, limits
+        now += 105ms;  // half a window per 1.05 RTT: the consumer, not the window, limits
         EXPECT_EQ(window.on_update(now, kInitial / 2, 100ms, kBudget), 0u);
     }
     EXPECT_EQ(window.size(), kInitial);
@@ -75,8 +75,12 @@ TEST(RttEstimator, OnlyThePongOfTheOutstandingProbeIsASample) {
     const auto third = rtt.start_probe(t0 + 1s);
     EXPECT_TRUE(rtt.on_pong(third, t0 + 1s + 180ms));
     EXPECT_EQ(rtt.smoothed(), 110ms);  // 7/8 * 100 + 1/8 * 180
-    EXPECT_FALSE(rtt.wants_probe(t0 + 2s, 5s));
-    EXPECT_TRUE(rtt.wants_probe(t0 + 7s, 5s));
+    EXPECT_EQ(rtt.minimum(), 100ms);   // the queue-free round trip
+    const auto fourth = rtt.start_probe(t0 + 2s);
+    EXPECT_TRUE(rtt.on_pong(fourth, t0 + 2s + 60ms));
+    EXPECT_EQ(rtt.minimum(), 60ms);
+    EXPECT_FALSE(rtt.wants_probe(t0 + 3s, 5s));
+    EXPECT_TRUE(rtt.wants_probe(t0 + 8s, 5s));
 }
 
 }  // namespace
