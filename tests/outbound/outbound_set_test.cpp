@@ -181,15 +181,10 @@ TEST(OutboundSetReload, AChangedCaFileIsAChangedProxy) {
         return std::string(std::istreambuf_iterator<char>(in), {});
     };
     dir.write("ca.pem", pem(first_ca));
-    const std::string text = R"(
-[[proxies]]
-name = "vps"
-type = "mux"
-server = "192.0.2.2"
-port = 443
-password = "p"
-ca = ")" + dir.file("ca.pem") +
-                             "\"\n";
+    // kVpsProxy, verified by a CA file instead of a fingerprint.
+    std::string text = kVpsProxy;
+    const auto pin = text.find("fingerprint = ");
+    text.replace(pin, text.find('\n', pin) - pin, "ca = \"" + dir.file("ca.pem") + "\"");
     auto first = parse_config(text, dir.file("a.toml"));
     ASSERT_TRUE(first.errors.empty());
     auto running_set = build_outbounds(*first.config, io.get_executor(), nullptr).set;
