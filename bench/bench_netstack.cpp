@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
         if (!is_running(shunt.pid())) {
             const std::string log = shunt.log();
             std::fprintf(stderr, "shunt died during the throughput runs; its log (tail):\n%s\n",
-                         log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+                         log_tail(log).c_str());
             return 1;
         }
         const auto m = measure_idle_connections(topology, shunt, fake_ip, connections);
@@ -243,8 +243,7 @@ int main(int argc, char** argv) {
             mb(m.with_idle.hwm_kb), mb(m.after_close.rss_kb), m.accepted, per_connection_kb, mtu);
         if (!all_ok) {
             const std::string log = shunt.log();
-            std::fprintf(stderr, "shunt log (tail):\n%s\n",
-                         log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+            std::fprintf(stderr, "shunt log (tail):\n%s\n", log_tail(log).c_str());
         }
         return all_ok ? 0 : 1;
     } catch (const std::exception& e) {

@@ -381,8 +381,7 @@ int main(int argc, char** argv) {
         std::printf("RESULT %snetwork=veth\n", result.c_str());
         if (!all_ok) {
             const std::string log = mux_server.log();
-            std::fprintf(stderr, "mux-server log (tail):\n%s\n",
-                         log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+            std::fprintf(stderr, "mux-server log (tail):\n%s\n", test::log_tail(log).c_str());
         }
         return all_ok ? 0 : 1;
     } catch (const std::exception& e) {

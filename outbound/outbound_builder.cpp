@@ -13,33 +13,35 @@ namespace shunt::outbound {
 
 namespace {
 
+// What every proxy's options hold: who it is, where, and the [tun] settings for sockets.
+template <typename Options>
+Options proxy_options(const Config& config, const ProxyConfig& proxy) {
+    Options options;
+    options.name = proxy.name;
+    options.server = proxy.server;
+    options.port = proxy.port;
+    options.routing_mark = config.tun.routing_mark;
+    options.connect_timeout = config.tun.connect_timeout;
+    return options;
+}
+
 std::shared_ptr<Outbound> make_proxy(const Config& config, const ProxyConfig& proxy,
                                      const boost::asio::any_io_executor& executor,
                                      const AddressLookup& lookup) {
     if (proxy.type == ProxyType::socks5) {
-        Socks5Options options;
-        options.name = proxy.name;
-        options.server = proxy.server;
-        options.port = proxy.port;
+        auto options = proxy_options<Socks5Options>(config, proxy);
         options.username = proxy.socks5.username;
         options.password = proxy.socks5.password;
         options.udp = proxy.socks5.udp;
-        options.routing_mark = config.tun.routing_mark;
-        options.connect_timeout = config.tun.connect_timeout;
         return std::make_shared<Socks5Outbound>(executor, options, lookup);
     }
-    mux::MuxClientOptions options;
-    options.name = proxy.name;
-    options.server = proxy.server;
-    options.port = proxy.port;
+    auto options = proxy_options<mux::MuxClientOptions>(config, proxy);
     options.password = proxy.mux.password;
     options.ca_file = proxy.mux.ca_file;
     options.fingerprint = proxy.mux.fingerprint;
     options.sni = proxy.mux.sni;
     options.carriers = static_cast<std::size_t>(proxy.mux.carriers);
     options.udp = proxy.mux.udp;
-    options.routing_mark = config.tun.routing_mark;
-    options.connect_timeout = config.tun.connect_timeout;
     options.carrier.keepalive_interval = proxy.mux.keepalive_interval;
     options.carrier.keepalive_timeout = proxy.mux.keepalive_timeout;
     return std::make_shared<mux::MuxOutbound>(executor, options, lookup);

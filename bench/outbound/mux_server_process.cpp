@@ -1,6 +1,5 @@
 #include "bench/outbound/mux_server_process.hpp"
 
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
@@ -18,18 +17,13 @@ MuxServerProcess::MuxServerProcess(Options options) : options_(std::move(options
            << "key = \"" << certificate.key_file << "\"\n"
            << "allow_private_targets = true\n";  // the benchmark's targets are on a veth
     dir_.write("server.toml", config.str());
-    process_ = std::make_unique<test::ChildProcess>(
-        std::vector<std::string>{options_.shunt_binary, "mux-server", "-c",
-                                 dir_.file("server.toml")},
-        test::ChildProcess::Options{.netns = options_.netns,
-                                    .stdout_path = dir_.file("mux-server.log"),
-                                    .stderr_path = dir_.file("mux-server.log"),
-                                    .env = {}});
-    if (!test::wait_for_tcp_port(options_.address, options_.port, std::chrono::seconds(10),
-                                 options_.netns)) {
-        process_->kill();
-        throw std::runtime_error("shunt mux-server did not start:\n" + log());
-    }
+    process_ = test::start_listening_process(
+        {options_.shunt_binary, "mux-server", "-c", dir_.file("server.toml")},
+        {.netns = options_.netns,
+         .stdout_path = dir_.file("mux-server.log"),
+         .stderr_path = dir_.file("mux-server.log"),
+         .env = {}},
+        options_.address, options_.port, "shunt mux-server", dir_.file("mux-server.log"));
 }
 
 MuxServerProcess::~MuxServerProcess() {
@@ -37,8 +31,7 @@ MuxServerProcess::~MuxServerProcess() {
 }
 
 std::string MuxServerProcess::log() const {
-    std::ifstream in(dir_.file("mux-server.log"));
-    return {std::istreambuf_iterator<char>(in), {}};
+    return test::read_file(dir_.file("mux-server.log"));
 }
 
 }  // namespace shunt::bench

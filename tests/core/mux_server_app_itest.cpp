@@ -39,8 +39,7 @@ TEST(MuxServerApp, ServesThenStopsCleanlyOnSigterm) {
     ASSERT_TRUE(status);
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
     // The target policy from the file reached the server (default + deny_targets).
-    std::ifstream in(dir.file("log"));
-    const std::string log((std::istreambuf_iterator<char>(in)), {});
+    const std::string log = read_file(dir.file("log"));
     EXPECT_NE(log.find("targets: private, loopback and link-local targets refused; "
                        "deny_targets: 192.0.2.0/24"),
               std::string::npos)

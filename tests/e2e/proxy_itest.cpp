@@ -29,11 +29,6 @@ using namespace std::chrono_literals;
 constexpr int kMuxPort = 8443;
 constexpr int kEchoPort = 7000;
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // `shunt mux-server` in the server namespace, resolving target names with the server
 // namespace's unbound.
 class MuxServerProcess {

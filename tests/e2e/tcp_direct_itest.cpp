@@ -79,7 +79,7 @@ TEST_F(TcpDirectE2e, ThousandConcurrentConnectionsAndBackToBaseline) {
     script += " | grep -c '^200$'";
     auto result = topology_.shell_in_client(script, 120s);
     const std::string log = shunt.log();
-    EXPECT_EQ(result.out, "1000\n") << log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+    EXPECT_EQ(result.out, "1000\n") << log_tail(log);
     // Every flow closed and every socket with it.
     int fds_after = -1;
     for (int i = 0; i < 100; ++i) {

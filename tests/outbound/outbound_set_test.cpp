@@ -3,8 +3,6 @@
 // group, and select() switching a select group (what the REST API will call).
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include <boost/asio/io_context.hpp>
 
 #include "core/config_loader.hpp"
@@ -176,10 +174,7 @@ TEST(OutboundSetReload, AChangedCaFileIsAChangedProxy) {
     boost::asio::io_context io;
     shunt::test::TempDir dir;
     const shunt::test::TestCa first_ca, second_ca;
-    auto pem = [](const shunt::test::TestCa& ca) {
-        std::ifstream in(ca.ca_file());
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    };
+    auto pem = [](const shunt::test::TestCa& ca) { return shunt::test::read_file(ca.ca_file()); };
     dir.write("ca.pem", pem(first_ca));
     // kVpsProxy, verified by a CA file instead of a fingerprint.
     std::string text = kVpsProxy;

@@ -184,4 +184,27 @@ int free_port() {
     throw std::runtime_error("no free port");
 }
 
+std::unique_ptr<ChildProcess> start_listening_process(std::vector<std::string> argv,
+                                                      ChildProcess::Options options,
+                                                      const std::string& host, int port,
+                                                      const std::string& what,
+                                                      const std::string& log_path) {
+    const std::string netns = options.netns;
+    auto process = std::make_unique<ChildProcess>(std::move(argv), std::move(options));
+    if (!wait_for_tcp_port(host, port, std::chrono::seconds(10), netns)) {
+        process->kill();
+        throw std::runtime_error(what + " did not start:\n" + read_file(log_path));
+    }
+    return process;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string log_tail(const std::string& log, std::size_t bytes) {
+    return log.substr(log.size() > bytes ? log.size() - bytes : 0);
+}
+
 }  // namespace shunt::test

@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +56,20 @@ CommandResult run_command(const std::vector<std::string>& argv,
 // Polls until `port` accepts TCP connections on `host` (inside `netns` if set).
 bool wait_for_tcp_port(const std::string& host, int port, std::chrono::milliseconds timeout,
                        const std::string& netns = "");
+
+// Starts a server program and waits (10 s) until HOST:PORT accepts connections inside
+// options.netns; otherwise kills it and throws std::runtime_error naming `what`, with the
+// file at `log_path` (where it writes its errors).
+std::unique_ptr<ChildProcess> start_listening_process(std::vector<std::string> argv,
+                                                      ChildProcess::Options options,
+                                                      const std::string& host, int port,
+                                                      const std::string& what,
+                                                      const std::string& log_path);
+
+// A whole file ("" when it cannot be read).
+std::string read_file(const std::string& path);
+// The last `bytes` of a log, for failure messages.
+std::string log_tail(const std::string& log, std::size_t bytes = 4000);
 
 // A fresh directory under /tmp removed with its contents on destruction.
 class TempDir {

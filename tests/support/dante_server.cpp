@@ -1,6 +1,5 @@
 #include "tests/support/dante_server.hpp"
 
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -67,17 +66,13 @@ DanteServer::DanteServer(Options options, Listen listen)
 
     // No -D: dante stays in the foreground, in the ChildProcess's process group, so its
     // worker processes die with it.
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"danted", "-f", dir_.file("danted.conf"), "-N", "1", "-p",
-                                 dir_.file("danted.pid")},
-        ChildProcess::Options{.netns = listen.netns,
-                              .stdout_path = dir_.file("danted.out"),
-                              .stderr_path = dir_.file("danted.log"),
-                              .env = {}});
-    if (!wait_for_tcp_port(listen.address, port_, std::chrono::seconds(10), listen.netns)) {
-        process_->kill();
-        throw std::runtime_error("danted did not start:\n" + log());
-    }
+    process_ = start_listening_process(
+        {"danted", "-f", dir_.file("danted.conf"), "-N", "1", "-p", dir_.file("danted.pid")},
+        {.netns = listen.netns,
+         .stdout_path = dir_.file("danted.out"),
+         .stderr_path = dir_.file("danted.log"),
+         .env = {}},
+        listen.address, port_, "danted", dir_.file("danted.log"));
 }
 
 DanteServer::~DanteServer() {
@@ -85,8 +80,7 @@ DanteServer::~DanteServer() {
 }
 
 std::string DanteServer::log() const {
-    std::ifstream in(dir_.file("danted.log"));
-    return {std::istreambuf_iterator<char>(in), {}};
+    return read_file(dir_.file("danted.log"));
 }
 
 }  // namespace shunt::test

@@ -21,7 +21,10 @@ std::atomic<int> next_instance{0};
 
 std::string namespace_name(const char* role, int instance) {
     std::string name = std::string(kNamePrefix) + role + "-" + std::to_string(::getpid());
-    if (instance > 0) name += "-" + std::to_string(instance);
+    if (instance > 0) {  // two appends: `"-" + string` trips GCC 12's -Wrestrict in Release
+        name += '-';
+        name += std::to_string(instance);
+    }
     return name;
 }
 

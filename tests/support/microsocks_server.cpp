@@ -1,6 +1,5 @@
 #include "tests/support/microsocks_server.hpp"
 
-#include <fstream>
 #include <stdexcept>
 
 namespace shunt::test {
@@ -15,15 +14,13 @@ MicrosocksServer::MicrosocksServer(Options options, Listen listen)
     if (!options.username.empty()) {
         argv.insert(argv.end(), {"-u", options.username, "-P", options.password});
     }
-    process_ = std::make_unique<ChildProcess>(
-        std::move(argv), ChildProcess::Options{.netns = listen.netns,
-                                               .stdout_path = dir_.file("microsocks.out"),
-                                               .stderr_path = dir_.file("microsocks.log"),
-                                               .env = {}});
-    if (!wait_for_tcp_port(listen.address, port_, std::chrono::seconds(10), listen.netns)) {
-        process_->kill();
-        throw std::runtime_error("microsocks did not start:\n" + log());
-    }
+    process_ =
+        start_listening_process(std::move(argv),
+                                {.netns = listen.netns,
+                                 .stdout_path = dir_.file("microsocks.out"),
+                                 .stderr_path = dir_.file("microsocks.log"),
+                                 .env = {}},
+                                listen.address, port_, "microsocks", dir_.file("microsocks.log"));
 }
 
 MicrosocksServer::~MicrosocksServer() {
@@ -31,8 +28,7 @@ MicrosocksServer::~MicrosocksServer() {
 }
 
 std::string MicrosocksServer::log() const {
-    std::ifstream in(dir_.file("microsocks.log"));
-    return {std::istreambuf_iterator<char>(in), {}};
+    return read_file(dir_.file("microsocks.log"));
 }
 
 }  // namespace shunt::test

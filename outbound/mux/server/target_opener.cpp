@@ -79,7 +79,6 @@ void connect_tcp(const std::shared_ptr<Opening>& opening,
 
 void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
                  const OpenPayload& open, const AddressLookup& lookup, TargetOptions options) {
-    if (!options.policy) options.policy = std::make_shared<const TargetPolicy>();
     if (open.network == Network::udp) {
         UdpStreamRelay::start(executor, std::move(stream), lookup, options.udp_idle_timeout,
                               options.policy);

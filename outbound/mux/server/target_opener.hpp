@@ -21,7 +21,7 @@ namespace shunt::outbound::mux {
 struct TargetOptions {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::seconds udp_idle_timeout{120};
-    std::shared_ptr<const TargetPolicy> policy;  // null: the default policy
+    std::shared_ptr<const TargetPolicy> policy;  // never null
 };
 
 void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStream> stream,
