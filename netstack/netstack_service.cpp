@@ -49,24 +49,36 @@ void warn_on_strict_reverse_path_filter() {
             "sysctl -w net.ipv4.conf.all.rp_filter=2");
 }
 
-}  // namespace
-
-NetstackService::NetstackService(boost::asio::any_io_executor executor, const Config& config,
-                                 dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine,
-                                 std::shared_ptr<outbound::OutboundSet> outbounds)
-    : executor_(std::move(executor)),
-      config_(config.tun),
-      dns_(dns),
-      engine_(std::move(engine)),
-      outbounds_(std::move(outbounds)) {
-    captured_.push_back(config.dns.fake_ip_range);
-    if (config.dns.fake_ip_range6) captured_.push_back(*config.dns.fake_ip_range6);
+TcpRouterOptions tcp_options(const TunConfig& config) {
+    TcpRouterOptions options;
+    options.max_flows = config.max_tcp_flows;
+    options.session.idle_timeout = config.tcp_idle_timeout;
+    return options;
 }
 
-void NetstackService::set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds) {
-    outbounds_ = outbounds;
-    if (tcp_router_) tcp_router_->set_outbounds(outbounds);
-    if (udp_router_) udp_router_->set_outbounds(std::move(outbounds));
+UdpSessionLimits udp_limits(const TunConfig& config) {
+    UdpSessionLimits limits;
+    limits.idle_timeout = config.udp_idle_timeout;
+    limits.max_sessions = config.max_udp_sessions;
+    return limits;
+}
+
+}  // namespace
+
+NetstackService::NetstackService(boost::asio::any_io_executor executor, const TunConfig& config,
+                                 std::vector<Prefix> fake_ip_ranges, dns::DnsService& dns,
+                                 flow::FlowClassifier& classifier, flow::FlowRegistry& registry)
+    : executor_(std::move(executor)),
+      config_(config),
+      captured_(std::move(fake_ip_ranges)),
+      dns_(dns),
+      classifier_(classifier),
+      registry_(registry) {}
+
+void NetstackService::apply(const TunConfig& config) {
+    config_ = config;  // max_half_open and dns_hijack are read from here per packet
+    if (tcp_router_) tcp_router_->set_options(tcp_options(config_));
+    if (udp_table_) udp_table_->set_limits(udp_limits(config_));
 }
 
 NetstackService::~NetstackService() {
@@ -94,19 +106,15 @@ void NetstackService::start() {
     options.name = config_.name;
     options.mtu = config_.mtu;
     options.offload = config_.offload;
-    options.ipv4 = InterfaceAddress{config_.address.address, config_.address.prefix_length};
-    if (config_.address6)
-        options.ipv6 = InterfaceAddress{config_.address6->address, config_.address6->prefix_length};
+    options.ipv4 = config_.address;
+    if (config_.address6) options.ipv6 = config_.address6;
     tun_ = std::make_unique<TunDevice>(options);
     plan.tun_ifindex = tun_->ifindex();
     routes_ = std::make_unique<RouteSetup>(plan);
     routes_->apply();
 
-    TcpRouterOptions router_options;
-    router_options.max_flows = config_.max_tcp_flows;
-    router_options.session.idle_timeout = config_.tcp_idle_timeout;
     tcp_router_ =
-        std::make_unique<TcpFlowRouter>(executor_, dns_, engine_, outbounds_, router_options);
+        std::make_unique<TcpFlowRouter>(executor_, classifier_, registry_, tcp_options(config_));
     pump_ = std::make_unique<TunPump>(
         executor_, tun_->fd(), config_.mtu,
         [this](std::span<const std::uint8_t> p) { on_packet(p); }, tun_->offload());
@@ -119,12 +127,10 @@ void NetstackService::start() {
         executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { write_tcp(p); },
         [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); });
     auto write = [this](std::span<const std::uint8_t> p) { pump_->write(p); };
-    udp_router_ = std::make_unique<UdpFlowRouter>(dns_, engine_, outbounds_);
-    UdpSessionLimits limits;
-    limits.idle_timeout = config_.udp_idle_timeout;
-    limits.max_sessions = config_.max_udp_sessions;
+    udp_router_ = std::make_unique<UdpFlowRouter>(classifier_);
     udp_table_ = std::make_unique<UdpSessionTable>(
-        executor_, [this](const UdpFlow& flow) { return (*udp_router_)(flow); }, write, limits);
+        executor_, [this](const UdpFlow& flow) { return (*udp_router_)(flow); }, write,
+        udp_limits(config_), &registry_);
     icmp_ = std::make_unique<IcmpResponder>(captured_, write);
     pump_->start();
     spdlog::info("tun: {} up, mtu {}, {}{}", config_.name, config_.mtu,

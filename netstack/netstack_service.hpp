@@ -11,17 +11,16 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 class DnsService;
 }
-namespace shunt::rules {
-class RuleEngine;
-}
-namespace shunt::outbound {
-class OutboundSet;
-}
+namespace shunt::flow {
+class FlowClassifier;
+class FlowRegistry;
+}  // namespace shunt::flow
 
 namespace shunt::netstack {
 
@@ -49,9 +48,12 @@ class NetstackService {
         std::uint64_t malformed = 0;      // includes fragments (no reassembly)
     };
 
-    NetstackService(boost::asio::any_io_executor executor, const Config& config,
-                    dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine,
-                    std::shared_ptr<outbound::OutboundSet> outbounds);
+    // `fake_ip_ranges` are routed into the device (and answer pings); `dns` answers
+    // hijacked queries; every flow goes through `classifier` and, once it relays, into
+    // `registry`. All three outlive the service.
+    NetstackService(boost::asio::any_io_executor executor, const TunConfig& config,
+                    std::vector<Prefix> fake_ip_ranges, dns::DnsService& dns,
+                    flow::FlowClassifier& classifier, flow::FlowRegistry& registry);
     ~NetstackService();
     NetstackService(const NetstackService&) = delete;
     NetstackService& operator=(const NetstackService&) = delete;
@@ -60,9 +62,10 @@ class NetstackService {
     void start();
     // Idempotent: resets open flows, removes routes and rules, closes the device.
     void stop();
-
-    // A reload's new outbounds: new flows use them; flows already open keep theirs.
-    void set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds);
+    // A reload's [tun]: the keys a running netstack applies (tun_section_spec says which:
+    // limits, idle timeouts, dns_hijack) take effect; the caller keeps the others as they
+    // run.
+    void apply(const TunConfig& config);
 
     std::size_t tcp_flow_count() const;
     std::size_t udp_session_count() const;
@@ -78,8 +81,8 @@ class NetstackService {
     TunConfig config_;
     std::vector<Prefix> captured_;
     dns::DnsService& dns_;
-    std::shared_ptr<rules::RuleEngine> engine_;
-    std::shared_ptr<outbound::OutboundSet> outbounds_;
+    flow::FlowClassifier& classifier_;
+    flow::FlowRegistry& registry_;
     std::unique_ptr<TunDevice> tun_;
     std::unique_ptr<RouteSetup> routes_;
     std::unique_ptr<TcpFlowRouter> tcp_router_;

@@ -4,32 +4,35 @@
 #include <cassert>
 #include <cstring>
 
+#include "net/byte_order.hpp"
+
 namespace shunt::outbound {
 
-std::size_t wire_address_size(const WireAddress& address) {
-    if (address.ip) return address.ip->is_v4() ? 1 + 4 + 2 : 1 + 16 + 2;
-    return 1 + 1 + address.domain.size() + 2;
+std::size_t wire_address_size(const HostPort& address) {
+    if (address.is_domain()) return 1 + 1 + address.domain.size() + 2;
+    return address.address && address.address->is_v4() ? 1 + 4 + 2 : 1 + 16 + 2;
 }
 
-void append_address(std::vector<std::uint8_t>& out, const WireAddress& address) {
-    assert(address.ip.has_value() != !address.domain.empty());
-    if (address.ip && address.ip->is_v4()) {
-        out.push_back(static_cast<std::uint8_t>(AddressType::ipv4));
-        out.insert(out.end(), address.ip->bytes().begin(), address.ip->bytes().begin() + 4);
-    } else if (address.ip) {
-        out.push_back(static_cast<std::uint8_t>(AddressType::ipv6));
-        out.insert(out.end(), address.ip->bytes().begin(), address.ip->bytes().end());
-    } else {
+void append_address(std::vector<std::uint8_t>& out, const HostPort& address) {
+    assert(address.is_domain() || address.address);
+    if (address.is_domain()) {
         assert(address.domain.size() <= kMaxWireDomain);
         out.push_back(static_cast<std::uint8_t>(AddressType::domain));
         out.push_back(static_cast<std::uint8_t>(address.domain.size()));
         out.insert(out.end(), address.domain.begin(), address.domain.end());
+    } else if (address.address->is_v4()) {
+        out.push_back(static_cast<std::uint8_t>(AddressType::ipv4));
+        out.insert(out.end(), address.address->bytes().begin(),
+                   address.address->bytes().begin() + 4);
+    } else {
+        out.push_back(static_cast<std::uint8_t>(AddressType::ipv6));
+        out.insert(out.end(), address.address->bytes().begin(), address.address->bytes().end());
     }
     out.push_back(static_cast<std::uint8_t>(address.port >> 8));
     out.push_back(static_cast<std::uint8_t>(address.port & 0xff));
 }
 
-std::size_t parse_address(std::span<const std::uint8_t> in, WireAddress& out, std::string& error) {
+std::size_t parse_address(std::span<const std::uint8_t> in, HostPort& out, std::string& error) {
     if (in.empty()) {
         error = "address truncated (no type)";
         return 0;
@@ -65,18 +68,16 @@ std::size_t parse_address(std::span<const std::uint8_t> in, WireAddress& out, st
     }
     const std::uint8_t* field = in.data() + 1;
     out.domain.clear();
-    out.ip.reset();
+    out.address.reset();
     switch (static_cast<AddressType>(in[0])) {
         case AddressType::ipv4:
-            out.ip =
-                IpAddress::from_v4(std::uint32_t{field[0]} << 24 | std::uint32_t{field[1]} << 16 |
-                                   std::uint32_t{field[2]} << 8 | field[3]);
+            out.address = IpAddress::from_v4(read_u32(field));
             field += 4;
             break;
         case AddressType::ipv6: {
             std::array<std::uint8_t, 16> v6{};
             std::memcpy(v6.data(), field, v6.size());
-            out.ip = IpAddress::from_v6(v6);
+            out.address = IpAddress::from_v6(v6);
             field += 16;
             break;
         }
@@ -85,7 +86,7 @@ std::size_t parse_address(std::span<const std::uint8_t> in, WireAddress& out, st
             field += 1 + field[0];
             break;
     }
-    out.port = static_cast<std::uint16_t>(field[0] << 8 | field[1]);
+    out.port = read_u16(field);
     return 1 + body;
 }
 

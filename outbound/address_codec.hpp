@@ -1,4 +1,4 @@
-// A destination address in the SOCKS5 encoding (RFC 1928 section 5), shared by the wire
+// A destination (HostPort) in the SOCKS5 encoding (RFC 1928 section 5), shared by the wire
 // formats that carry one (SOCKS5 requests, replies and UDP headers; mux OPEN and DATAGRAM
 // frames):
 //
@@ -15,34 +15,25 @@
 #include <string>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/host_port.hpp"
 
 namespace shunt::outbound {
 
 enum class AddressType : std::uint8_t { ipv4 = 1, domain = 3, ipv6 = 4 };
-
-// Exactly one of `domain` and `ip` is set.
-struct WireAddress {
-    std::string domain;
-    std::optional<IpAddress> ip;
-    std::uint16_t port = 0;
-
-    friend bool operator==(const WireAddress&, const WireAddress&) = default;
-};
 
 inline constexpr std::size_t kMaxWireDomain = 255;     // one length byte
 inline constexpr std::size_t kMinWireAddressSize = 5;  // atyp, length, 1-byte name, port
 inline constexpr std::size_t kMaxWireAddressSize = 1 + 1 + kMaxWireDomain + 2;
 
 // Bytes append_address writes for `address`.
-std::size_t wire_address_size(const WireAddress& address);
+std::size_t wire_address_size(const HostPort& address);
 
 // Appends atyp, address and port. The caller has checked that a domain has 1..255 bytes
 // (a longer one cannot be encoded; debug builds assert).
-void append_address(std::vector<std::uint8_t>& out, const WireAddress& address);
+void append_address(std::vector<std::uint8_t>& out, const HostPort& address);
 
 // Decodes one address at the start of `in`. Returns the bytes it used, or 0 when the input
 // is truncated or invalid (unknown atyp, empty domain); `error` then says which.
-std::size_t parse_address(std::span<const std::uint8_t> in, WireAddress& out, std::string& error);
+std::size_t parse_address(std::span<const std::uint8_t> in, HostPort& out, std::string& error);
 
 }  // namespace shunt::outbound

@@ -14,7 +14,7 @@
 
 #include <boost/system/error_code.hpp>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "outbound/stream.hpp"
 #include "outbound/udp_outbound.hpp"
 
@@ -59,6 +59,9 @@ class Outbound {
     // coming from `as_seen`. nullptr with `refusal` set when this outbound carries no UDP.
     virtual std::unique_ptr<UdpOutbound> open_udp(const Target& target, const Endpoint& as_seen,
                                                   std::string& refusal) = 0;
+
+    // A group's current member (what connect() would use now); nullptr for a proxy.
+    virtual const Outbound* selected_member() const { return nullptr; }
 };
 
 // How outbounds that dial by name resolve it (dns/: hosts, cache, upstreams).

@@ -100,7 +100,7 @@ BuiltOutbounds build_outbounds(const Config& config, boost::asio::any_io_executo
     for (const auto& outbound : set->all()) built.emplace(outbound->name(), outbound);
     for (const auto& proxy : config.proxies) {
         const auto* was = running ? find_section(running->config.proxies, proxy.name) : nullptr;
-        auto outbound = take_over(running, proxy.name, was && was->same_settings(proxy));
+        auto outbound = take_over(running, proxy.name, was && *was == proxy);
         ++(outbound ? result.kept : result.rebuilt);
         if (!outbound) outbound = make_proxy(config, proxy, executor, lookup);
         built.emplace(proxy.name, outbound);
@@ -123,8 +123,7 @@ BuiltOutbounds build_outbounds(const Config& config, boost::asio::any_io_executo
                                running->set.find(name) == it->second.get();
             }
             const auto* was = running ? find_section(running->config.groups, group->name) : nullptr;
-            auto outbound =
-                take_over(running, group->name, same_members && was && was->same_settings(*group));
+            auto outbound = take_over(running, group->name, same_members && was && *was == *group);
             ++(outbound ? result.kept : result.rebuilt);
             if (!outbound) outbound = make_group(*group, std::move(members), executor);
             built.emplace(group->name, std::move(outbound));

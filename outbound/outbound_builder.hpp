@@ -13,7 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "outbound/outbound.hpp"
 #include "outbound/outbound_set.hpp"
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "outbound/udp_outbound.hpp"
 
 namespace shunt::outbound {

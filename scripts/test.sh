@@ -30,14 +30,20 @@ ninja -C build/fuzz $targets
 fuzz_seconds=${SHUNT_FUZZ_SECONDS:-60}
 # The targets run side by side (one core each), so fuzzing costs fuzz_seconds in all
 # however many targets there are.
+# The corpus grows in a temporary folder; what libFuzzer finds (crash-*, leak-*, timeout-*)
+# goes to build/fuzz/artifacts/TARGET/, kept and printed so a failure can be replayed:
+#   build/fuzz/tests/fuzz/TARGET build/fuzz/artifacts/TARGET/crash-...
 declare -A pids corpora
 for target in $targets; do
     corpus=$(mktemp -d)
     seeds="$root/tests/fuzz/corpus/${target#fuzz_}"
     [ -d "$seeds" ] && cp -r "$seeds/." "$corpus/"
+    artifacts="$root/build/fuzz/artifacts/$target"
+    mkdir -p "$artifacts"
+    touch "$artifacts/.run-started"  # reproducers of earlier runs stay, unprinted
     echo "-- $target for ${fuzz_seconds}s"
     (cd "$corpus" && exec "$root/build/fuzz/tests/fuzz/$target" -max_total_time="$fuzz_seconds" \
-        -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1) &
+        -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" >"$corpus.log" 2>&1) &
     pids[$target]=$!
     corpora[$target]=$corpus
 done
@@ -49,6 +55,11 @@ for target in $targets; do
     echo "-- $target:"
     tail -n 12 "$corpus.log"
     rm -rf "$corpus" "$corpus.log"
+    artifacts="$root/build/fuzz/artifacts/$target"
+    for artifact in $(find "$artifacts" -maxdepth 1 -type f -newer "$artifacts/.run-started"); do
+        echo "-- $target reproducer: $artifact (replay: build/fuzz/tests/fuzz/$target $artifact)"
+        od -A x -t x1z -v "$artifact" | head -n 64
+    done
     [ "$status" -eq 0 ] || { echo "$target failed (exit $status)" >&2; failed=1; }
 done
 [ "$failed" -eq 0 ] || exit 1

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "bench/rules/rules_bench_fixture.hpp"
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/engine/connection_metadata.hpp"
 
 namespace shunt::bench {

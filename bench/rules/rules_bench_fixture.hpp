@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/geo/tor_geoip.hpp"
 
 namespace shunt::bench {

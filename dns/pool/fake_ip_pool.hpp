@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ip_address.hpp"
 #include "dns/pool/family_pool.hpp"
 #include "dns/pool/pool_store.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

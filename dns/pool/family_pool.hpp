@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ip_address.hpp"
 #include "dns/pool/name_index.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

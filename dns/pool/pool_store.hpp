@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

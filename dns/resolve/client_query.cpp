@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/domain_name.hpp"
 #include "dns/resolve/message_scan.hpp"
+#include "net/domain_name.hpp"
 
 namespace shunt::dns {
 

@@ -1,18 +1,17 @@
-// A set of IPv4 and IPv6 prefixes (a country IP list, the domestic set of the DNS
-// split) answering "is this address inside any of them".
-//
-// Prefixes are kept as sorted, merged, disjoint address ranges per family, so a lookup
-// is one binary search. The rules issue will bring a faster trie; this is the simple,
-// obviously correct version the resolver needs now.
+// A set of IPv4 and IPv6 prefixes read from a file (the domestic set of the DNS split)
+// answering "is this address inside any of them". The lookup is the rules' longest-prefix
+// table (rules/match/ip_prefix_table.hpp), used as a set: one read for most IPv4
+// addresses. IPv4-mapped IPv6 addresses count as the IPv4 addresses they carry, as
+// everywhere in shunt.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
+#include "rules/match/ip_prefix_table.hpp"
 
 namespace shunt::dns {
 
@@ -28,16 +27,13 @@ class IpSet {
     // The same format from memory; `source` names it in errors.
     static IpSet parse(std::string_view text, std::string_view source);
 
-    bool contains(const IpAddress& address) const;
-    bool empty() const { return v4_.empty() && v6_.empty(); }
-    // Disjoint ranges after merging (for logs: how big the set really is).
-    std::size_t range_count() const { return v4_.size() + v6_.size(); }
+    bool contains(const IpAddress& address) const { return table_.lookup(address).has_value(); }
+    bool empty() const { return prefix_count_ == 0; }
+    std::size_t prefix_count() const { return prefix_count_; }
 
   private:
-    using u128 = unsigned __int128;
-    // Inclusive [first, last] ranges, sorted by first, disjoint and not adjacent.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> v4_;
-    std::vector<std::pair<u128, u128>> v6_;
+    rules::IpPrefixTable table_;
+    std::size_t prefix_count_ = 0;
 };
 
 }  // namespace shunt::dns

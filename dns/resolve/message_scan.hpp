@@ -12,8 +12,8 @@
 #include <span>
 #include <vector>
 
-#include "core/ip_address.hpp"
 #include "dns/wire/wire_format.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "core/domain_name.hpp"
 #include "dns/resolve/message_scan.hpp"
 #include "dns/resolve/split_race.hpp"
+#include "net/domain_name.hpp"
 
 namespace shunt::dns {
 

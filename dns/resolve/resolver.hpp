@@ -38,14 +38,14 @@
 #include <utility>
 #include <vector>
 
-#include "core/domain_pattern.hpp"
-#include "core/ip_address.hpp"
-#include "core/upstream_spec.hpp"
+#include "config/upstream_spec.hpp"
 #include "dns/resolve/answer_cache.hpp"
 #include "dns/resolve/client_query.hpp"
 #include "dns/resolve/ip_set.hpp"
 #include "dns/resolve/upstream_group.hpp"
 #include "dns/upstream/upstream.hpp"
+#include "net/domain_pattern.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

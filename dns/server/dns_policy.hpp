@@ -11,9 +11,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "core/config.hpp"
-#include "core/domain_pattern.hpp"
+#include "config/config.hpp"
 #include "dns/resolve/resolver.hpp"
+#include "net/domain_pattern.hpp"
 
 namespace shunt::dns {
 

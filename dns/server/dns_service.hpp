@@ -12,7 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "core/config.hpp"
+#include "config/config.hpp"
 #include "dns/pool/fake_ip_pool.hpp"
 #include "dns/redir/redir_host_memory.hpp"
 #include "dns/server/dns_stats.hpp"

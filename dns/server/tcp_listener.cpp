@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/asio_address.hpp"
+#include "net/asio_address.hpp"
 
 #include "dns/server/tcp_session.hpp"
 

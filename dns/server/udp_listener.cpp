@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/asio_address.hpp"
+#include "net/asio_address.hpp"
 
 namespace shunt::dns {
 

@@ -12,8 +12,8 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 
-#include "core/ip_address.hpp"
 #include "dns/server/query_handler.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

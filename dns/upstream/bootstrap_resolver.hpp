@@ -14,8 +14,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "core/ip_address.hpp"
 #include "dns/upstream/upstream.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

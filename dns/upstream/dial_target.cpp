@@ -1,6 +1,6 @@
 #include "dns/upstream/dial_target.hpp"
 
-#include "core/asio_address.hpp"
+#include "net/asio_address.hpp"
 
 #include <boost/asio/post.hpp>
 

@@ -10,8 +10,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "core/ip_address.hpp"
-#include "core/upstream_spec.hpp"
+#include "config/upstream_spec.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

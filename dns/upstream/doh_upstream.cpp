@@ -1,5 +1,6 @@
 #include "dns/upstream/doh_upstream.hpp"
-#include "dns/upstream/marked_connect.hpp"
+#include "net/marked_connect.hpp"
+#include "net/tls_client.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -75,7 +76,8 @@ struct DohUpstream::Connection {
     State state = State::connecting;
     bool dropped = false;
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream;
-    boost::asio::steady_timer timer;  // connect deadline, then idle timeout
+    std::shared_ptr<HappyEyeballsDialer> dialer;  // while connecting: a drop aborts it
+    boost::asio::steady_timer timer;              // connect deadline, then idle timeout
     boost::beast::flat_buffer buffer;
     http::request<Body> http_request;
     std::optional<http::response_parser<Body>> parser;
@@ -95,6 +97,7 @@ DohUpstream::DohUpstream(boost::asio::any_io_executor executor, UpstreamSpec spe
 DohUpstream::~DohUpstream() {
     for (auto& connection : connections_) {
         boost::system::error_code ignored;
+        if (connection->dialer) connection->dialer->cancel();
         connection->stream.next_layer().close(ignored);
         connection->timer.cancel();
     }
@@ -170,7 +173,7 @@ void DohUpstream::open_connection() {
         auto self = weak.lock();
         if (!self || connection->dropped) return;
         if (ec) return self->drop_connection(connection, ec);
-        async_connect_marked(
+        connection->dialer = async_connect_marked(
             connection->stream.next_layer(), std::move(endpoints), self->options_.routing_mark,
             [weak, connection](boost::system::error_code ec) {
                 auto self = weak.lock();
@@ -178,8 +181,8 @@ void DohUpstream::open_connection() {
                 if (!ec) {
                     connection->stream.next_layer().set_option(boost::asio::ip::tcp::no_delay(true),
                                                                ec);
-                    ec = prepare_tls_client(connection->stream.native_handle(),
-                                            self->spec_.tls_name);
+                    ec = expect_tls_peer_name(connection->stream.native_handle(),
+                                              self->spec_.tls_name);
                 }
                 if (ec) return self->drop_connection(connection, ec);
                 connection->stream.async_handshake(
@@ -283,6 +286,7 @@ void DohUpstream::drop_connection(const ConnectionPtr& connection, boost::system
     connection->dropped = true;
     auto state = connection->state;
     boost::system::error_code ignored;
+    if (connection->dialer) connection->dialer->cancel();
     connection->stream.next_layer().close(ignored);
     connection->timer.cancel();
     std::erase(connections_, connection);

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "net/byte_order.hpp"
+
 namespace shunt::dns::message {
 
 namespace {
@@ -9,10 +11,6 @@ namespace {
 constexpr std::uint8_t kQrBit = 0x80;  // in byte 2
 constexpr std::uint8_t kTcBit = 0x02;  // in byte 2
 constexpr std::size_t kMaxWireName = 255;
-
-std::uint16_t read_u16(std::span<const std::uint8_t> m, std::size_t at) {
-    return static_cast<std::uint16_t>((m[at] << 8) | m[at + 1]);
-}
 
 // The question (name + type + class) starting right after the header, as a byte
 // range. Compression pointers are refused: no sane server compresses the first name.
@@ -47,7 +45,7 @@ bool same_question(std::span<const std::uint8_t> a, std::span<const std::uint8_t
 }  // namespace
 
 std::uint16_t id(std::span<const std::uint8_t> message) {
-    return message.size() >= 2 ? read_u16(message, 0) : 0;
+    return message.size() >= 2 ? read_u16(message.data()) : 0;
 }
 
 void set_id(std::span<std::uint8_t> message, std::uint16_t value) {
@@ -61,14 +59,14 @@ bool is_truncated(std::span<const std::uint8_t> message) {
 }
 
 bool is_valid_query(std::span<const std::uint8_t> query) {
-    return query.size() >= kHeaderSize && read_u16(query, 4) == 1 && first_question(query);
+    return query.size() >= kHeaderSize && read_u16(query.data() + 4) == 1 && first_question(query);
 }
 
 AnswerCheck check_answer(std::span<const std::uint8_t> query,
                          std::span<const std::uint8_t> answer) {
     if (answer.size() < kHeaderSize || !(answer[2] & kQrBit)) return AnswerCheck::malformed;
     if (id(answer) != id(query)) return AnswerCheck::mismatch;
-    auto question_count = read_u16(answer, 4);
+    auto question_count = read_u16(answer.data() + 4);
     if (question_count == 0) {
         auto rcode = answer[3] & 0x0F;
         bool error_answer = rcode == 1 || rcode == 2 || rcode == 4 || rcode == 5;

@@ -2,8 +2,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 
-#include "dns/upstream/marked_connect.hpp"
 #include "dns/upstream/stream_transport.hpp"
+#include "net/marked_connect.hpp"
 
 namespace shunt::dns {
 
@@ -16,17 +16,17 @@ class TcpTransport : public StreamTransport, public std::enable_shared_from_this
 
     void async_connect(std::vector<boost::asio::ip::tcp::endpoint> endpoints,
                        ConnectHandler handler) override {
-        async_connect_marked(socket_, std::move(endpoints), routing_mark_,
-                             [self = shared_from_this(),
-                              handler = std::move(handler)](boost::system::error_code ec) {
-                                 if (!ec) {
-                                     // Queries are small and latency-bound: never wait for Nagle.
-                                     boost::system::error_code ignored;
-                                     self->socket_.set_option(boost::asio::ip::tcp::no_delay(true),
-                                                              ignored);
-                                 }
-                                 handler(ec);
-                             });
+        dialer_ = async_connect_marked(
+            socket_, std::move(endpoints), routing_mark_,
+            [self = shared_from_this(),
+             handler = std::move(handler)](boost::system::error_code ec) {
+                if (!ec) {
+                    // Queries are small and latency-bound: never wait for Nagle.
+                    boost::system::error_code ignored;
+                    self->socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+                }
+                handler(ec);
+            });
     }
 
     void async_write(boost::asio::const_buffer data, IoHandler handler) override {
@@ -43,11 +43,13 @@ class TcpTransport : public StreamTransport, public std::enable_shared_from_this
     }
 
     void close() override {
+        if (dialer_) dialer_->cancel();
         boost::system::error_code ignored;
         socket_.close(ignored);
     }
 
   private:
+    std::shared_ptr<HappyEyeballsDialer> dialer_;  // while connecting: close() aborts it
     boost::asio::ip::tcp::socket socket_;
     std::uint32_t routing_mark_;
 };

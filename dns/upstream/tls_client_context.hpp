@@ -1,6 +1,6 @@
-// The OpenSSL client setup every tls:// and https:// upstream shares: TLS 1.2 or
-// newer, the peer certificate verified against a CA file or the system store, and
-// per connection the name (or IP address) the certificate must carry, plus SNI.
+// The TLS client context every tls:// and https:// upstream shares (net/tls_client.hpp):
+// TLS 1.2 or newer, the peer certificate verified against a CA file or the system store;
+// per connection, expect_tls_peer_name sets the name the certificate must carry.
 #pragma once
 
 #include <memory>
@@ -31,10 +31,6 @@ class TlsClientContext {
   private:
     std::unique_ptr<boost::asio::ssl::context> context_;
 };
-
-// Makes `ssl` send SNI for `tls_name` when it is a host name and verify the peer
-// certificate against it (a DNS SAN, or an IP SAN when `tls_name` is an address).
-boost::system::error_code prepare_tls_client(ssl_st* ssl, const std::string& tls_name);
 
 // A handshake failure explained: the certificate check's reason when that is what
 // failed (see tls_verify_error), otherwise `handshake_error` unchanged.

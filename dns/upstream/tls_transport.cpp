@@ -3,9 +3,10 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
-#include "dns/upstream/marked_connect.hpp"
 #include "dns/upstream/stream_transport.hpp"
 #include "dns/upstream/tls_client_context.hpp"
+#include "net/marked_connect.hpp"
+#include "net/tls_client.hpp"
 
 namespace shunt::dns {
 
@@ -22,12 +23,12 @@ class TlsTransport : public StreamTransport, public std::enable_shared_from_this
 
     void async_connect(std::vector<boost::asio::ip::tcp::endpoint> endpoints,
                        ConnectHandler handler) override {
-        async_connect_marked(stream_.next_layer(), std::move(endpoints), routing_mark_,
-                             [self = shared_from_this(),
-                              handler = std::move(handler)](boost::system::error_code ec) mutable {
-                                 if (ec) return handler(ec);
-                                 self->handshake(std::move(handler));
-                             });
+        dialer_ = async_connect_marked(stream_.next_layer(), std::move(endpoints), routing_mark_,
+                                       [self = shared_from_this(), handler = std::move(handler)](
+                                           boost::system::error_code ec) mutable {
+                                           if (ec) return handler(ec);
+                                           self->handshake(std::move(handler));
+                                       });
     }
 
     void async_write(boost::asio::const_buffer data, IoHandler handler) override {
@@ -46,6 +47,7 @@ class TlsTransport : public StreamTransport, public std::enable_shared_from_this
     void close() override {
         // No close_notify: the peer learns from the FIN, and a graceful TLS shutdown
         // would need another round trip for nothing DNS cares about.
+        if (dialer_) dialer_->cancel();
         boost::system::error_code ignored;
         stream_.next_layer().close(ignored);
     }
@@ -54,7 +56,7 @@ class TlsTransport : public StreamTransport, public std::enable_shared_from_this
     void handshake(ConnectHandler handler) {
         boost::system::error_code ignored;
         stream_.next_layer().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-        if (auto ec = prepare_tls_client(stream_.native_handle(), tls_name_)) return handler(ec);
+        if (auto ec = expect_tls_peer_name(stream_.native_handle(), tls_name_)) return handler(ec);
         stream_.async_handshake(
             boost::asio::ssl::stream_base::client,
             [self = shared_from_this(),
@@ -66,6 +68,7 @@ class TlsTransport : public StreamTransport, public std::enable_shared_from_this
     std::shared_ptr<TlsClientContext> context_;
     std::string tls_name_;
     std::uint32_t routing_mark_;
+    std::shared_ptr<HappyEyeballsDialer> dialer_;  // while connecting: close() aborts it
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
 };
 

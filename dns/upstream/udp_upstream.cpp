@@ -6,12 +6,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/asio_address.hpp"
-#include "core/socket_options.hpp"
 #include "dns/upstream/dial_target.hpp"
 #include "dns/upstream/message_check.hpp"
 #include "dns/upstream/stream_upstream.hpp"
 #include "dns/upstream/upstream_error.hpp"
+#include "net/asio_address.hpp"
+#include "net/socket_options.hpp"
 
 namespace shunt::dns {
 

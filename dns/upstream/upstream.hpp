@@ -13,7 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "core/upstream_spec.hpp"
+#include "config/upstream_spec.hpp"
 
 namespace shunt::dns {
 

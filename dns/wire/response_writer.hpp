@@ -14,10 +14,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ip_address.hpp"
 #include "dns/wire/query_parser.hpp"
 #include "dns/wire/reverse_name.hpp"
 #include "dns/wire/wire_format.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::dns {
 

@@ -1,12 +1,14 @@
-// DNS wire-format constants and big-endian helpers shared by the query parser and the
+// DNS wire-format constants shared by the query parser and the
 // response writer (RFC 1035 section 4.1, RFC 6891 for OPT).
 //
-// The fake-answer path does not go through ldns: these few constants and byte helpers
-// are all it needs, and they cost nothing per query.
+// The fake-answer path does not go through ldns: these few constants and the byte order helpers
+// (net/byte_order.hpp) are all it needs, and they cost nothing per query.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#include "net/byte_order.hpp"
 
 namespace shunt::dns {
 
@@ -68,26 +70,5 @@ enum class Rcode : std::uint8_t {
     notimp = 4,
     refused = 5,
 };
-
-inline std::uint16_t read_u16(const std::uint8_t* p) {
-    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-
-inline std::uint32_t read_u32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           p[3];
-}
-
-inline void write_u16(std::uint8_t* p, std::uint16_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
-}
-
-inline void write_u32(std::uint8_t* p, std::uint32_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
-}
 
 }  // namespace shunt::dns

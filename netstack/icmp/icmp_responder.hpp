@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "netstack/packet/ip_packet.hpp"
 #include "netstack/packet/packet_writer.hpp"
 

@@ -22,7 +22,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 struct tcp_pcb;
 struct netif;

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <span>
 
-#include "core/ip_address.hpp"
+#include "net/byte_order.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::netstack {
 
@@ -40,22 +41,5 @@ void add_pseudo_header(ChecksumAccumulator& sum, const IpAddress& source,
 // leave it in place to verify one (a correct segment then yields 0).
 std::uint16_t transport_checksum(const IpAddress& source, const IpAddress& destination,
                                  std::uint8_t protocol, std::span<const std::uint8_t> segment);
-
-// Big-endian field access, shared by the parsers and builders.
-inline std::uint16_t read_u16(const std::uint8_t* at) {
-    return static_cast<std::uint16_t>((at[0] << 8) | at[1]);
-}
-inline void write_u16(std::uint8_t* at, std::uint16_t value) {
-    at[0] = static_cast<std::uint8_t>(value >> 8);
-    at[1] = static_cast<std::uint8_t>(value);
-}
-inline std::uint32_t read_u32(const std::uint8_t* at) {
-    return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) |
-           (std::uint32_t{at[2]} << 8) | at[3];
-}
-inline void write_u32(std::uint8_t* at, std::uint32_t value) {
-    write_u16(at, static_cast<std::uint16_t>(value >> 16));
-    write_u16(at + 2, static_cast<std::uint16_t>(value));
-}
 
 }  // namespace shunt::netstack

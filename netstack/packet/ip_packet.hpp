@@ -24,7 +24,7 @@
 #include <span>
 #include <string_view>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::netstack {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "netstack/packet/ip_packet.hpp"
 
 namespace shunt::netstack {

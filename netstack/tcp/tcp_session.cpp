@@ -11,6 +11,8 @@ extern "C" {
 #include <lwip/tcp.h>
 }
 
+#include "flow/live_flow.hpp"
+
 namespace shunt::netstack {
 
 namespace {
@@ -46,6 +48,8 @@ std::string_view to_string(CloseReason reason) {
             return "outbound failed";
         case CloseReason::idle:
             return "idle timeout";
+        case CloseReason::killed:
+            return "killed";
         case CloseReason::shutdown:
             return "shutdown";
     }
@@ -105,12 +109,14 @@ void TcpSession::detach_pcb() {
     tcp_err(pcb_, nullptr);
 }
 
-void TcpSession::attach(std::unique_ptr<outbound::Stream> stream) {
+void TcpSession::attach(std::unique_ptr<outbound::Stream> stream,
+                        std::shared_ptr<flow::LiveFlow> live) {
     if (state_ != TcpSessionState::waiting_outbound) {
         stream->close(false);
         return;
     }
     stream_ = std::move(stream);
+    live_ = std::move(live);
     state_ = TcpSessionState::relaying;
     touch();
     arm_idle_timer();
@@ -181,6 +187,7 @@ void TcpSession::on_write_outbound(const boost::system::error_code& ec, std::siz
     }
     touch();
     bytes_to_outbound_ += written;
+    if (live_) live_->upload += written;
     // Free what was written and reopen the app's window by as much.
     std::size_t left = written + to_outbound_offset_;
     while (!to_outbound_.empty() && left >= to_outbound_.front()->tot_len) {
@@ -272,6 +279,7 @@ bool TcpSession::push_to_app(const std::uint8_t* data, std::size_t length) {
         offset += chunk;
     }
     bytes_to_app_ += offset;
+    if (live_) live_->download += offset;
     tcp_output(pcb_);
     if (offset < length) {
         to_app_pending_.assign(data + offset, data + length);
@@ -326,9 +334,11 @@ void TcpSession::close(CloseReason reason) {
     spdlog::debug("tcp {} -> {}: closed ({}), {} B out, {} B in", source_.to_string(),
                   destination_.to_string(), to_string(reason), bytes_to_outbound_, bytes_to_app_);
     if (on_closed_) {
-        // Reported from the loop, not from inside whatever called close().
-        boost::asio::post(executor_,
-                          [self = shared_from_this(), reason] { self->on_closed_(*self, reason); });
+        // Reported from the loop, not from inside whatever called close(). The owner may
+        // have forgotten us (forget_owner) by then: look again.
+        boost::asio::post(executor_, [self = shared_from_this(), reason] {
+            if (self->on_closed_) self->on_closed_(*self, reason);
+        });
     }
 }
 

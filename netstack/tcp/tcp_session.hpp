@@ -24,11 +24,15 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "outbound/stream.hpp"
 
 struct tcp_pcb;
 struct pbuf;
+
+namespace shunt::flow {
+struct LiveFlow;
+}
 
 namespace shunt::netstack {
 
@@ -45,6 +49,7 @@ enum class CloseReason : std::uint8_t {
     outbound_failed,  // no outbound: rejected, unknown fake IP, dial failed
     idle,             // no byte either way for the idle timeout
     shutdown,         // shunt is stopping
+    killed,           // closed through the flow registry (the REST API)
 };
 
 std::string_view to_string(CloseReason reason);
@@ -70,8 +75,10 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     TcpSessionState state() const { return state_; }
     std::uint64_t id() const { return id_; }
 
-    // The outbound is connected: start relaying. Once closed, the stream is aborted.
-    void attach(std::unique_ptr<outbound::Stream> stream);
+    // The outbound is connected: start relaying. Once closed, the stream is aborted. The
+    // live flow (may be null) counts the bytes relayed each way.
+    void attach(std::unique_ptr<outbound::Stream> stream,
+                std::shared_ptr<flow::LiveFlow> live = nullptr);
     // No outbound: reset the application's connection, with the reason logged.
     void refuse(const std::string& reason);
     // Idempotent: ends the session, RST or FIN as the reason says, and reports once.
@@ -81,6 +88,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
 
     std::uint64_t bytes_to_outbound() const { return bytes_to_outbound_; }
     std::uint64_t bytes_to_app() const { return bytes_to_app_; }
+    const std::shared_ptr<flow::LiveFlow>& live_flow() const { return live_; }
 
   private:
     struct Callbacks;  // lwIP's C callbacks
@@ -106,6 +114,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     TcpSessionOptions options_;
     ClosedHandler on_closed_;
     std::unique_ptr<outbound::Stream> stream_;
+    std::shared_ptr<flow::LiveFlow> live_;
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point last_activity_;
     Endpoint source_;

@@ -6,19 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "core/ip_address.hpp"
+#include "net/interface_address.hpp"
 
 namespace shunt::netstack {
-
-// An address with its prefix length, host bits kept ("198.18.0.1/15"); core's Prefix
-// clears them, so it cannot carry the interface's own address.
-struct InterfaceAddress {
-    IpAddress address;
-    int prefix_length = 0;
-
-    static std::optional<InterfaceAddress> parse(std::string_view text);
-    std::string to_string() const;
-};
 
 struct TunOptions {
     std::string name = "shunt0";  // at most 15 characters (IFNAMSIZ - 1)

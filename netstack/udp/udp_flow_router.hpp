@@ -1,9 +1,10 @@
-// UdpFlowRouter: the session table's factory. For each new UDP flow it does what
-// TcpFlowRouter does for TCP: the domain from the fake-IP reverse map, the rule engine's
-// decision (NETWORK,udp rules and all; resolving the name first when an IP rule needs it,
-// through a ResolvingUdpOutbound), then the UDP outbound of the outbound the rule names.
-// A fake IP the pool does not know, REJECT, and an outbound that carries no UDP refuse the
-// flow (its datagrams are dropped and counted; UDP has no reset).
+// UdpFlowRouter: the session table's factory. For each new UDP flow it asks the flow
+// classifier (flow/) what TcpFlowRouter asks for TCP — the domain, the rule's verdict
+// (NETWORK,udp rules and all) and the outbound — then opens that outbound's UDP side. When an
+// IP rule needs the domain's address, the flow starts on a ResolvingUdpOutbound that
+// finishes the classification once the name resolved. A fake IP the pool does not know,
+// REJECT, and an outbound that carries no UDP refuse the flow (its datagrams are dropped
+// and counted; UDP has no reset).
 #pragma once
 
 #include <chrono>
@@ -11,20 +12,14 @@
 #include <memory>
 #include <string>
 
-#include "core/log_rate_limit.hpp"
+#include "base/log_rate_limit.hpp"
 #include "netstack/udp/udp_outbound.hpp"
 
-namespace shunt::dns {
-class DnsService;
-}
-namespace shunt::rules {
-class RuleEngine;
-struct Verdict;
-}  // namespace shunt::rules
-namespace shunt::outbound {
-class OutboundSet;
-struct Target;
-}  // namespace shunt::outbound
+namespace shunt::flow {
+class ClassifiedFlow;
+class FlowClassifier;
+struct LiveFlow;
+}  // namespace shunt::flow
 
 namespace shunt::netstack {
 
@@ -37,26 +32,18 @@ class UdpFlowRouter {
         std::uint64_t refused = 0;  // the outbound carries no UDP or could not open
     };
 
-    UdpFlowRouter(dns::DnsService& dns, std::shared_ptr<rules::RuleEngine> engine,
-                  std::shared_ptr<outbound::OutboundSet> outbounds);
+    explicit UdpFlowRouter(flow::FlowClassifier& classifier);
 
     UdpSessionPlan operator()(const UdpFlow& flow);
-    void set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds) {
-        outbounds_ = std::move(outbounds);
-    }
-    const Stats& stats() const { return *stats_; }
+    const Stats& stats() const { return stats_; }
 
   private:
-    std::unique_ptr<UdpOutbound> open(outbound::OutboundSet& outbounds,
-                                      const rules::Verdict& verdict, const outbound::Target& target,
-                                      const Endpoint& as_seen, std::string& refusal);
+    // The classified flow's UDP outbound, or null with `refusal` set.
+    std::unique_ptr<UdpOutbound> open(const flow::ClassifiedFlow& flow, std::string& refusal);
     void log_refusal(const UdpFlow& flow, const std::string& refusal);
 
-    dns::DnsService& dns_;
-    std::shared_ptr<rules::RuleEngine> engine_;
-    std::shared_ptr<outbound::OutboundSet> outbounds_;
-    std::shared_ptr<Stats> stats_ = std::make_shared<Stats>();
-    std::chrono::steady_clock::time_point last_unknown_log_{};
+    flow::FlowClassifier& classifier_;
+    Stats stats_;
     LogRateLimit refusal_log_{std::chrono::seconds(1)};
 };
 

@@ -8,8 +8,12 @@
 #include <span>
 #include <string_view>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "outbound/udp_outbound.hpp"
+
+namespace shunt::flow {
+struct LiveFlow;
+}
 
 namespace shunt::netstack {
 
@@ -33,6 +37,8 @@ struct UdpSessionPlan {
     // application sees the address it sent to. Replies from anywhere else keep their own
     // source (full cone).
     Endpoint remote;
+    // The flow as the registry lists it while the session lives (may be null).
+    std::shared_ptr<flow::LiveFlow> live;
 };
 
 // Called on the table's executor, once per new flow. The factory finds the domain (fake-IP

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "flow/flow_registry.hpp"
 #include "netstack/packet/ip_header_writer.hpp"
 #include "netstack/packet/udp_datagram.hpp"
 
@@ -65,6 +66,8 @@ std::string_view to_string(UdpCloseReason reason) {
             return "evicted";
         case UdpCloseReason::outbound_error:
             return "outbound error";
+        case UdpCloseReason::killed:
+            return "killed";
         case UdpCloseReason::shutdown:
             return "shutdown";
     }
@@ -76,11 +79,13 @@ std::size_t UdpSessionTable::FlowKeyHash::operator()(const FlowKey& key) const n
 }
 
 UdpSessionTable::UdpSessionTable(boost::asio::any_io_executor executor, UdpOutboundFactory factory,
-                                 PacketWriter writer, UdpSessionLimits limits)
+                                 PacketWriter writer, UdpSessionLimits limits,
+                                 flow::FlowRegistry* registry)
     : executor_(std::move(executor)),
       factory_(std::move(factory)),
       writer_(std::move(writer)),
       limits_(limits),
+      registry_(registry),
       idle_timer_(executor_),
       reply_buffer_(kIpv6HeaderSize + kUdpHeaderSize + 0x10000) {
     if (limits_.max_sessions == 0) limits_.max_sessions = 1;
@@ -113,6 +118,7 @@ void UdpSessionTable::handle_packet(const IpPacketView& packet) {
         case UdpSendResult::sent:
             ++counters_.packets_out;
             counters_.bytes_out += datagram->payload.size();
+            if (session->live) session->live->upload += datagram->payload.size();
             break;
         case UdpSendResult::would_block:
             drop(UdpDropReason::send_would_block);
@@ -132,12 +138,21 @@ UdpSessionTable::SessionList::iterator UdpSessionTable::open_session(const FlowK
         ++counters_.sessions_evicted;
         close_session(std::prev(sessions_.end()), UdpCloseReason::evicted);
     }
-    sessions_.push_front(Session{key, plan.remote, std::move(plan.outbound), {}});
+    sessions_.push_front(Session{key, plan.remote, std::move(plan.outbound), {}, nullptr});
     const auto session = sessions_.begin();
     index_.emplace(key, session);
     ++counters_.sessions_opened;
 
     const std::weak_ptr<bool> alive = alive_;
+    if (registry_ && plan.live) {
+        session->live = std::move(plan.live);
+        session->live->close = [this, alive, key] {
+            if (const auto token = alive.lock(); !token || !*token) return;
+            if (const auto found = index_.find(key); found != index_.end())
+                close_session(found->second, UdpCloseReason::killed);
+        };
+        registry_->add(session->live);
+    }
     session->outbound->start(
         [this, alive, key](std::span<const std::uint8_t> payload, const Endpoint& from) {
             if (const auto token = alive.lock(); token && *token) deliver_reply(key, payload, from);
@@ -177,6 +192,7 @@ void UdpSessionTable::deliver_reply(const FlowKey& key, std::span<const std::uin
     touch(session);
     ++counters_.packets_in;
     counters_.bytes_in += payload.size();
+    if (session->live) session->live->download += payload.size();
     writer_(std::span<const std::uint8_t>(reply_buffer_.data(), length));
 }
 
@@ -186,6 +202,7 @@ void UdpSessionTable::close_session(SessionList::iterator session, UdpCloseReaso
     spdlog::trace("udp {} -> {}: closed ({})", session->key.source.to_string(),
                   session->key.destination.to_string(), to_string(reason));
     std::unique_ptr<UdpOutbound> outbound = std::move(session->outbound);
+    if (session->live) registry_->remove(session->live->id);
     index_.erase(session->key);
     sessions_.erase(session);
     outbound->close();
@@ -197,6 +214,20 @@ void UdpSessionTable::close_all() {
     while (!sessions_.empty()) close_session(sessions_.begin(), UdpCloseReason::shutdown);
     idle_timer_.cancel();
     idle_timer_armed_ = false;
+}
+
+void UdpSessionTable::set_limits(UdpSessionLimits limits) {
+    limits_ = limits;
+    if (limits_.max_sessions == 0) limits_.max_sessions = 1;
+    while (sessions_.size() > limits_.max_sessions) {
+        log_eviction(sessions_.back().key);
+        ++counters_.sessions_evicted;
+        close_session(std::prev(sessions_.end()), UdpCloseReason::evicted);
+    }
+    // The armed timer may be later than the new deadline: arm again.
+    idle_timer_.cancel();
+    idle_timer_armed_ = false;
+    arm_idle_timer();
 }
 
 void UdpSessionTable::arm_idle_timer() {

@@ -20,10 +20,14 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/log_rate_limit.hpp"
+#include "base/log_rate_limit.hpp"
 #include "netstack/packet/ip_packet.hpp"
 #include "netstack/packet/packet_writer.hpp"
 #include "netstack/udp/udp_outbound.hpp"
+
+namespace shunt::flow {
+class FlowRegistry;
+}
 
 namespace shunt::netstack {
 
@@ -44,7 +48,7 @@ enum class UdpDropReason : std::uint8_t {
 inline constexpr std::size_t kUdpDropReasonCount = 7;
 std::string_view to_string(UdpDropReason reason);
 
-enum class UdpCloseReason : std::uint8_t { idle, evicted, outbound_error, shutdown };
+enum class UdpCloseReason : std::uint8_t { idle, evicted, outbound_error, killed, shutdown };
 std::string_view to_string(UdpCloseReason reason);
 
 struct UdpSessionCounters {
@@ -65,8 +69,10 @@ struct UdpSessionCounters {
 
 class UdpSessionTable {
   public:
+    // With a registry, every session's flow is listed there while it lives.
     UdpSessionTable(boost::asio::any_io_executor executor, UdpOutboundFactory factory,
-                    PacketWriter writer, UdpSessionLimits limits = {});
+                    PacketWriter writer, UdpSessionLimits limits = {},
+                    flow::FlowRegistry* registry = nullptr);
     UdpSessionTable(const UdpSessionTable&) = delete;
     UdpSessionTable& operator=(const UdpSessionTable&) = delete;
     // Closes every session.
@@ -82,6 +88,9 @@ class UdpSessionTable {
     std::size_t size() const { return sessions_.size(); }
     const UdpSessionCounters& counters() const { return counters_; }
     const UdpSessionLimits& limits() const { return limits_; }
+    // A reload's limits: a lower cap evicts the least recently used sessions now; the idle
+    // deadline of every session follows the new timeout.
+    void set_limits(UdpSessionLimits limits);
 
   private:
     struct FlowKey {
@@ -97,6 +106,7 @@ class UdpSessionTable {
         Endpoint remote;
         std::unique_ptr<UdpOutbound> outbound;
         std::chrono::steady_clock::time_point last_active;
+        std::shared_ptr<flow::LiveFlow> live;
     };
     // Most recently active first.
     using SessionList = std::list<Session>;
@@ -115,6 +125,7 @@ class UdpSessionTable {
     UdpOutboundFactory factory_;
     PacketWriter writer_;
     UdpSessionLimits limits_;
+    flow::FlowRegistry* registry_;
     UdpSessionCounters counters_;
     SessionList sessions_;
     std::unordered_map<FlowKey, SessionList::iterator, FlowKeyHash> index_;

@@ -3,8 +3,8 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
+#include "net/happy_eyeballs_dialer.hpp"
 #include "outbound/direct/direct_udp_outbound.hpp"
-#include "outbound/direct/happy_eyeballs_dialer.hpp"
 #include "outbound/resolving_udp_outbound.hpp"
 #include "outbound/tcp_socket_stream.hpp"
 

@@ -12,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "net/connect_timeout.hpp"
 #include "outbound/direct/direct_udp_socket.hpp"
 #include "outbound/outbound.hpp"
 
@@ -19,7 +20,7 @@ namespace shunt::outbound {
 
 struct DirectOptions {
     std::uint32_t routing_mark = 0;  // SO_MARK; 0 leaves sockets unmarked
-    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds connect_timeout{kDefaultConnectTimeout};
     // For IPv4 remotes; IPv6 remotes always get a dual-stack socket. Replies from an address
     // of the other family could not be written back to the application anyway.
     UdpStack udp_stack = UdpStack::v4_only;

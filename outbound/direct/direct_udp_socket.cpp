@@ -2,7 +2,7 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 
-#include "core/asio_address.hpp"
+#include "net/asio_address.hpp"
 
 namespace shunt::outbound {
 

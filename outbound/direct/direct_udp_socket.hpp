@@ -7,8 +7,8 @@
 
 #include <boost/asio/ip/udp.hpp>
 
-#include "core/ip_address.hpp"
-#include "core/socket_options.hpp"
+#include "net/ip_address.hpp"
+#include "net/socket_options.hpp"
 
 namespace shunt::outbound {
 

@@ -52,6 +52,7 @@ class ProbingGroup final : public Outbound {
     // Starts the probe rounds now (they otherwise start with the first flow).
     void start_probing();
     Outbound& selected() const { return *members_[selected_]; }
+    const Outbound* selected_member() const override { return &selected(); }
     const std::vector<std::shared_ptr<Outbound>>& members() const { return members_; }
     const std::vector<MemberHealth>& health() const { return health_; }
     // Probe rounds that have completed.

@@ -26,6 +26,7 @@ class SelectGroup final : public Outbound {
     // "" on success, else why not.
     std::string select(std::string_view member);
     Outbound& selected() const { return *members_[selected_]; }
+    const Outbound* selected_member() const override { return &selected(); }
     const std::vector<std::shared_ptr<Outbound>>& members() const { return members_; }
 
   private:

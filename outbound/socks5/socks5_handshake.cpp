@@ -31,8 +31,7 @@ std::vector<std::uint8_t> encode_socks5_password_auth(const std::string& usernam
     return out;
 }
 
-std::vector<std::uint8_t> encode_socks5_request(Socks5Command command,
-                                                const Socks5Address& target) {
+std::vector<std::uint8_t> encode_socks5_request(Socks5Command command, const HostPort& target) {
     std::vector<std::uint8_t> out{kVersion, static_cast<std::uint8_t>(command), 0};
     if (!append_socks5_address(target, out)) return {};
     return out;
@@ -191,7 +190,7 @@ void Socks5Handshake::on_reply_head(boost::system::error_code error, std::size_t
         return;
     }
     const std::uint8_t atyp = in_[3];
-    if (atyp == static_cast<std::uint8_t>(Socks5AddressType::domain)) {
+    if (atyp == static_cast<std::uint8_t>(AddressType::domain)) {
         // The length byte first, then exactly the name and the port.
         read_exactly(1, &Socks5Handshake::on_domain_length);
         return;
@@ -208,7 +207,7 @@ void Socks5Handshake::on_reply_head(boost::system::error_code error, std::size_t
 
 void Socks5Handshake::on_domain_length(boost::system::error_code error, std::size_t read) {
     if (read_failed(error, read, 1, "reply address")) return;
-    reply_address_ = {static_cast<std::uint8_t>(Socks5AddressType::domain), in_[0]};
+    reply_address_ = {static_cast<std::uint8_t>(AddressType::domain), in_[0]};
     read_exactly(std::size_t{in_[0]} + 2, &Socks5Handshake::on_reply_address);
 }
 
@@ -236,8 +235,7 @@ void Socks5Handshake::fail(boost::system::error_code error, std::string reason) 
     finish(error, {}, std::move(reason));
 }
 
-void Socks5Handshake::finish(boost::system::error_code error, Socks5Address bound,
-                             std::string reason) {
+void Socks5Handshake::finish(boost::system::error_code error, HostPort bound, std::string reason) {
     if (state_ == State::finished) return;
     state_ = State::finished;
     deadline_timer_.cancel();

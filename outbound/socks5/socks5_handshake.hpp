@@ -28,7 +28,7 @@ enum class Socks5Command : std::uint8_t { connect = 1, udp_associate = 3 };
 
 struct Socks5Request {
     Socks5Command command = Socks5Command::connect;
-    Socks5Address target;  // for UDP ASSOCIATE: where our datagrams come from (0.0.0.0:0)
+    HostPort target;  // for UDP ASSOCIATE: where our datagrams come from (0.0.0.0:0)
     // Username/password is offered only when `username` is non-empty.
     std::string username;
     std::string password;
@@ -40,7 +40,7 @@ std::vector<std::uint8_t> encode_socks5_greeting(bool offer_password);
 std::vector<std::uint8_t> encode_socks5_password_auth(const std::string& username,
                                                       const std::string& password);
 // Empty when the target cannot be encoded (domain too long).
-std::vector<std::uint8_t> encode_socks5_request(Socks5Command command, const Socks5Address& target);
+std::vector<std::uint8_t> encode_socks5_request(Socks5Command command, const HostPort& target);
 
 class Socks5Handshake : public std::enable_shared_from_this<Socks5Handshake> {
   public:
@@ -51,7 +51,7 @@ class Socks5Handshake : public std::enable_shared_from_this<Socks5Handshake> {
     // closed the connection", "timed out").
     using Handler =
         std::function<void(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                           Socks5Address bound, std::string reason)>;
+                           HostPort bound, std::string reason)>;
 
     static std::shared_ptr<Socks5Handshake> create(boost::asio::ip::tcp::socket socket,
                                                    Socks5Request request,
@@ -88,7 +88,7 @@ class Socks5Handshake : public std::enable_shared_from_this<Socks5Handshake> {
     bool read_failed(boost::system::error_code error, std::size_t read, std::size_t expected,
                      const char* what);
     void fail(boost::system::error_code error, std::string reason);
-    void finish(boost::system::error_code error, Socks5Address bound, std::string reason);
+    void finish(boost::system::error_code error, HostPort bound, std::string reason);
 
     boost::asio::ip::tcp::socket socket_;
     Socks5Request request_;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "net/connect_timeout.hpp"
+
 namespace shunt::outbound {
 
 struct Socks5Options {
@@ -16,7 +18,7 @@ struct Socks5Options {
     bool udp = false;  // UDP ASSOCIATE for UDP flows
     std::uint32_t routing_mark = 0;
     // Resolving the server, dialing it and the whole handshake, together.
-    std::chrono::milliseconds connect_timeout{10000};
+    std::chrono::milliseconds connect_timeout{kDefaultConnectTimeout};
 };
 
 }  // namespace shunt::outbound

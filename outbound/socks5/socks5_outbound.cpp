@@ -8,9 +8,9 @@
 
 namespace shunt::outbound {
 
-std::optional<Socks5Address> socks5_target_address(const Target& target) {
-    if (!target.domain.empty()) return Socks5Address{target.domain, {}, target.port};
-    if (target.address) return Socks5Address{{}, *target.address, target.port};
+std::optional<HostPort> socks5_target_address(const Target& target) {
+    if (!target.domain.empty()) return HostPort{target.domain, {}, target.port};
+    if (target.address) return HostPort{{}, *target.address, target.port};
     return std::nullopt;
 }
 
@@ -36,9 +36,9 @@ void Socks5Outbound::connect(const Target& target, ConnectHandler handler) {
     request.target = *address;
     Socks5ProxyDial::create(executor_, options_, lookup_)
         ->start(std::move(request),
-                [handler = std::move(handler), prefix](
-                    boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                    Socks5Address, IpAddress, std::string reason) {
+                [handler = std::move(handler), prefix](boost::system::error_code error,
+                                                       boost::asio::ip::tcp::socket socket,
+                                                       HostPort, IpAddress, std::string reason) {
                     // Already posted by the dial: this runs outside connect().
                     if (error) {
                         handler(error, nullptr, prefix + reason);

@@ -16,7 +16,7 @@ namespace shunt::outbound {
 
 // The SOCKS5 address a flow's target is requested by: its domain when it has one, else its
 // address. nullopt when it has neither.
-std::optional<Socks5Address> socks5_target_address(const Target& target);
+std::optional<HostPort> socks5_target_address(const Target& target);
 
 class Socks5Outbound final : public Outbound {
   public:

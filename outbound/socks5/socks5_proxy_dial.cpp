@@ -95,13 +95,13 @@ void Socks5ProxyDial::on_dialed(boost::system::error_code error,
     handshake_ = Socks5Handshake::create(std::move(socket), request_, remaining());
     handshake_->start([self = shared_from_this()](boost::system::error_code error,
                                                   boost::asio::ip::tcp::socket socket,
-                                                  Socks5Address bound, std::string reason) {
+                                                  HostPort bound, std::string reason) {
         self->on_handshake(error, std::move(socket), std::move(bound), std::move(reason));
     });
 }
 
 void Socks5ProxyDial::on_handshake(boost::system::error_code error,
-                                   boost::asio::ip::tcp::socket socket, Socks5Address bound,
+                                   boost::asio::ip::tcp::socket socket, HostPort bound,
                                    std::string reason) {
     if (state_ != State::handshaking) return;
     handshake_.reset();
@@ -116,7 +116,7 @@ void Socks5ProxyDial::on_deadline(boost::system::error_code error) {
 }
 
 void Socks5ProxyDial::finish(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                             Socks5Address bound, std::string reason) {
+                             HostPort bound, std::string reason) {
     if (state_ == State::finished) return;
     state_ = State::finished;
     deadline_timer_.cancel();

@@ -13,7 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "outbound/direct/happy_eyeballs_dialer.hpp"
+#include "net/happy_eyeballs_dialer.hpp"
 #include "outbound/outbound.hpp"
 #include "outbound/socks5/socks5_handshake.hpp"
 #include "outbound/socks5/socks5_options.hpp"
@@ -28,7 +28,7 @@ class Socks5ProxyDial : public std::enable_shared_from_this<Socks5ProxyDial> {
     // failed", "timed out").
     using Handler =
         std::function<void(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                           Socks5Address bound, IpAddress proxy, std::string reason)>;
+                           HostPort bound, IpAddress proxy, std::string reason)>;
 
     static std::shared_ptr<Socks5ProxyDial> create(boost::asio::any_io_executor executor,
                                                    std::shared_ptr<const Socks5Options> options,
@@ -50,11 +50,11 @@ class Socks5ProxyDial : public std::enable_shared_from_this<Socks5ProxyDial> {
     void on_dialed(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
                    IpAddress address, std::string reason);
     void on_handshake(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                      Socks5Address bound, std::string reason);
+                      HostPort bound, std::string reason);
     void on_deadline(boost::system::error_code error);
     std::chrono::milliseconds remaining() const;
     void finish(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                Socks5Address bound, std::string reason);
+                HostPort bound, std::string reason);
 
     boost::asio::any_io_executor executor_;
     std::shared_ptr<const Socks5Options> options_;

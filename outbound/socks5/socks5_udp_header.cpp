@@ -2,7 +2,7 @@
 
 namespace shunt::outbound {
 
-bool append_socks5_udp_header(const Socks5Address& address, std::vector<std::uint8_t>& out) {
+bool append_socks5_udp_header(const HostPort& address, std::vector<std::uint8_t>& out) {
     const std::size_t before = out.size();
     out.insert(out.end(), {0, 0, 0});  // RSV, FRAG = 0 (a whole datagram)
     if (!append_socks5_address(address, out)) {

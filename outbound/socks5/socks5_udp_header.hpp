@@ -15,7 +15,7 @@ namespace shunt::outbound {
 
 // Appends the header for a datagram to (or from) `address`; false when the address cannot
 // be encoded (domain too long), nothing appended then.
-bool append_socks5_udp_header(const Socks5Address& address, std::vector<std::uint8_t>& out);
+bool append_socks5_udp_header(const HostPort& address, std::vector<std::uint8_t>& out);
 
 enum class Socks5UdpDecodeStatus : std::uint8_t {
     ok,
@@ -25,7 +25,7 @@ enum class Socks5UdpDecodeStatus : std::uint8_t {
 
 struct Socks5UdpDatagram {
     Socks5UdpDecodeStatus status = Socks5UdpDecodeStatus::malformed;
-    Socks5Address address;                  // valid when status == ok
+    HostPort address;                       // valid when status == ok
     std::span<const std::uint8_t> payload;  // points into the decoded bytes
 };
 

@@ -9,7 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "core/asio_address.hpp"
+#include "net/asio_address.hpp"
 #include "outbound/direct/direct_udp_socket.hpp"
 #include "outbound/socks5/socks5_outbound.hpp"
 #include "outbound/socks5/socks5_proxy_dial.hpp"
@@ -44,7 +44,7 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
           options_(std::move(options)),
           lookup_(std::move(lookup)),
           target_(std::move(target)),
-          target_address_(socks5_target_address(target_).value_or(Socks5Address{})),
+          target_address_(socks5_target_address(target_).value_or(HostPort{})),
           as_seen_(as_seen),
           control_(executor),
           udp_(executor) {}
@@ -60,22 +60,21 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
         // first datagram's source from the control connection's peer address.
         Socks5Request request;
         request.command = Socks5Command::udp_associate;
-        request.target = Socks5Address{{}, IpAddress{}, 0};
-        dial_->start(
-            std::move(request),
-            [self = shared_from_this()](boost::system::error_code error,
-                                        boost::asio::ip::tcp::socket socket, Socks5Address bound,
-                                        IpAddress proxy, std::string reason) {
-                self->on_associated(error, std::move(socket), bound, proxy, std::move(reason));
-            });
+        request.target = HostPort{{}, IpAddress{}, 0};
+        dial_->start(std::move(request), [self = shared_from_this()](
+                                             boost::system::error_code error,
+                                             boost::asio::ip::tcp::socket socket, HostPort bound,
+                                             IpAddress proxy, std::string reason) {
+            self->on_associated(error, std::move(socket), bound, proxy, std::move(reason));
+        });
     }
 
     UdpSendResult send(std::span<const std::uint8_t> payload, const Endpoint& destination) {
         if (state_ == State::closed) return UdpSendResult::failed;
         std::vector<std::uint8_t> datagram;
         datagram.reserve(3 + 1 + 256 + 2 + payload.size());
-        const Socks5Address to =
-            destination == as_seen_ ? target_address_ : Socks5Address::from_endpoint(destination);
+        const HostPort to =
+            destination == as_seen_ ? target_address_ : HostPort::from_endpoint(destination);
         if (!append_socks5_udp_header(to, datagram)) return UdpSendResult::failed;
         datagram.insert(datagram.end(), payload.begin(), payload.end());
         if (state_ != State::ready) {
@@ -113,7 +112,7 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
 
   private:
     void on_associated(boost::system::error_code error, boost::asio::ip::tcp::socket socket,
-                       const Socks5Address& bound, IpAddress proxy, std::string reason) {
+                       const HostPort& bound, IpAddress proxy, std::string reason) {
         dial_.reset();
         if (state_ != State::associating) return;
         if (error) {
@@ -124,7 +123,8 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
         // "0.0.0.0" in the reply (or a name we would have to resolve) means "the address you
         // reached me at".
         const IpAddress relay_address =
-            bound.is_domain() || is_unspecified(bound.address) ? proxy : bound.address;
+            bound.is_domain() || !bound.address || is_unspecified(*bound.address) ? proxy
+                                                                                  : *bound.address;
         relay_ = Endpoint{relay_address, bound.port};
         const auto opened = open_direct_udp_socket(
             udp_, relay_address.is_v4() ? UdpStack::v4_only : UdpStack::dual_stack,
@@ -196,7 +196,7 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
     }
 
     // Where the application must see a reply come from (see the header).
-    std::optional<Endpoint> reply_source(const Socks5Address& source) const {
+    std::optional<Endpoint> reply_source(const HostPort& source) const {
         const bool port_matches = source.port == target_.port;
         if (!target_.domain.empty()) {
             if (port_matches && (!source.is_domain() || same_domain(source.domain, target_.domain)))
@@ -205,8 +205,8 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
                    source.address == *target_.address) {
             return as_seen_;
         }
-        if (source.is_domain()) return std::nullopt;  // a name we never sent to
-        return Endpoint{source.address, source.port};
+        if (source.is_domain() || !source.address) return std::nullopt;  // a name we never sent to
+        return Endpoint{*source.address, source.port};
     }
 
     void do_watch_control() {
@@ -237,7 +237,7 @@ class Socks5UdpOutbound::Association : public std::enable_shared_from_this<Assoc
     std::shared_ptr<const Socks5Options> options_;
     AddressLookup lookup_;
     Target target_;
-    Socks5Address target_address_;
+    HostPort target_address_;
     Endpoint as_seen_;
     State state_ = State::idle;
     std::shared_ptr<Socks5ProxyDial> dial_;

@@ -236,19 +236,23 @@ Decision CompiledRules::evaluate(const ConnectionMetadata& metadata) const {
 }
 
 Decision CompiledRules::resume(const ConnectionMetadata& metadata, const Decision& first) const {
-    if (!metadata.resolved) return evaluate(metadata);
     EvaluationScratch scratch;
-    scratch.address = &*metadata.resolved;
     scratch.countries = countries_;
+    // No address: the name did not resolve, and rules that want one miss (as Clash's do
+    // when the lookup fails) while the scan goes on.
+    scratch.address = metadata.resolved ? &*metadata.resolved : nullptr;
     // The first pass stopped at first_resolving_rule_ with every earlier rule decided
     // without an address, as a rule-by-rule scan that resolves on reaching an IP rule
     // would (Clash): those rules are not looked at again, even the no-resolve IP rules,
     // and no name match below that point exists (the first pass would have returned it).
     const std::uint32_t start = first_resolving_rule_;
     std::uint32_t best = std::min(first_match_rule_, first.name_rule);
-    const IpPrefixTable& table = separate_after_table_ ? addresses_after_resolution_ : addresses_;
-    const std::uint32_t v = table.lookup_or_sentinel(*scratch.address);
-    if (v != IpPrefixTable::kNoMatch) best = std::min(best, v);
+    if (scratch.address != nullptr) {
+        const IpPrefixTable& table =
+            separate_after_table_ ? addresses_after_resolution_ : addresses_;
+        const std::uint32_t v = table.lookup_or_sentinel(*scratch.address);
+        if (v != IpPrefixTable::kNoMatch) best = std::min(best, v);
+    }
     for (const SequentialRule& rule : sequential_) {
         if (rule.index >= best) break;
         if (rule.index < start) continue;

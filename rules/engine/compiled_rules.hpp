@@ -85,7 +85,8 @@ class CompiledRules {
     Decision evaluate(const ConnectionMetadata& metadata) const;
     // The second pass, after `first` asked for resolution and the caller set
     // metadata.resolved: goes on from the rule that asked, as Clash does: rules before it
-    // were decided without an address and are not reconsidered.
+    // were decided without an address and are not reconsidered. With `resolved` unset the
+    // name did not resolve: rules that want an address miss and the scan goes on.
     Decision resume(const ConnectionMetadata& metadata, const Decision& first) const;
 
     std::size_t rule_count() const { return rules_.size(); }

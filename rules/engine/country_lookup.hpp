@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/geo/mmdb_country.hpp"
 
 namespace shunt::rules {

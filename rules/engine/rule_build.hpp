@@ -11,8 +11,8 @@
 #include <memory>
 #include <vector>
 
-#include "core/config.hpp"
-#include "core/config_error.hpp"
+#include "config/config.hpp"
+#include "config/config_error.hpp"
 #include "rules/engine/compiled_rules.hpp"
 
 namespace shunt::rules {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/domain_pattern.hpp"
-#include "core/ip_address.hpp"
+#include "net/domain_pattern.hpp"
+#include "net/ip_address.hpp"
 #include "rules/engine/connection_metadata.hpp"
 #include "rules/engine/country_lookup.hpp"
 #include "rules/match/domain_regex.hpp"

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "rules/engine/compiled_rules.hpp"
-#include "rules/engine/mode.hpp"
+#include "rules/parse/mode.hpp"
 
 namespace shunt::rules {
 
@@ -39,7 +39,8 @@ class RuleEngine {
     // In global mode the target is "GLOBAL", in direct mode "DIRECT"; rule_index is npos.
     Verdict decide(const ConnectionMetadata& metadata) const;
     // After `first` asked for resolution: the second pass on the same rule list as the
-    // first (a reload in between does not mix two lists), with metadata.resolved set.
+    // first (a reload in between does not mix two lists), with metadata.resolved set (or
+    // unset when the name did not resolve: IP rules then miss).
     Verdict resume(const ConnectionMetadata& metadata, const Verdict& first) const;
 
     void set_mode(Mode mode) { mode_.store(mode, std::memory_order_release); }

@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 struct MMDB_s;
 

@@ -35,7 +35,7 @@
 #include <span>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/match/ip_multibit_trie.hpp"
 
 namespace shunt::rules {

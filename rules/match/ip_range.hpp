@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::rules {
 

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/domain_pattern.hpp"
-#include "core/ip_address.hpp"
+#include "net/domain_pattern.hpp"
+#include "net/ip_address.hpp"
 #include "rules/parse/rule_error.hpp"
 #include "rules/parse/rule_spec.hpp"
 

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::rules {
 

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "core/domain_name.hpp"
+#include "net/domain_name.hpp"
 
 namespace shunt::rules {
 

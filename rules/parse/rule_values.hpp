@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/parse/rule_spec.hpp"
 
 namespace shunt::rules {

@@ -41,7 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/parse/rule_spec.hpp"
 #include "rules/process/socket_owner.hpp"
 

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/parse/rule_spec.hpp"
 
 namespace shunt::rules {

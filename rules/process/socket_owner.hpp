@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "rules/parse/rule_spec.hpp"
 
 namespace shunt::rules {

@@ -202,14 +202,14 @@ TEST_F(TcpDirectE2e, HandshakesAboveTheHalfOpenCapAreReset) {
             std::uint8_t packet[40] = {};
             netstack::write_ip_header(std::span(packet, 20), source, destination, 6, 20);
             std::uint8_t* tcp = packet + 20;
-            netstack::write_u16(tcp, static_cast<std::uint16_t>(40000 + i));
-            netstack::write_u16(tcp + 2, 80);
+            write_u16(tcp, static_cast<std::uint16_t>(40000 + i));
+            write_u16(tcp + 2, 80);
             tcp[7] = 1;  // seq 1
             tcp[12] = 5 << 4;
             tcp[13] = 0x02;  // SYN
-            netstack::write_u16(tcp + 14, 65535);
-            netstack::write_u16(
-                tcp + 16, netstack::transport_checksum(source, destination, 6, std::span(tcp, 20)));
+            write_u16(tcp + 14, 65535);
+            write_u16(tcp + 16,
+                      netstack::transport_checksum(source, destination, 6, std::span(tcp, 20)));
             sockaddr_in to{};
             to.sin_family = AF_INET;
             ::inet_pton(AF_INET, fake.c_str(), &to.sin_addr);

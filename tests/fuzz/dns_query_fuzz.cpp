@@ -9,10 +9,10 @@
 #include <span>
 #include <vector>
 
-#include "core/domain_name.hpp"
 #include "dns/wire/ldns.hpp"
 #include "dns/wire/query_parser.hpp"
 #include "dns/wire/response_writer.hpp"
+#include "net/domain_name.hpp"
 
 namespace {
 

@@ -17,6 +17,7 @@ namespace {
 
 using namespace shunt::outbound;
 using namespace shunt::outbound::mux;
+using shunt::HostPort;
 
 void check(bool condition) {
     if (!condition) __builtin_trap();
@@ -37,7 +38,7 @@ void check_frame(const Frame& frame, std::span<const std::uint8_t> wire) {
         case FrameType::open: {
             OpenPayload open;
             if (!parse_open(frame.payload, open, error)) return check(!error.empty());
-            check(open.address.ip.has_value() != !open.address.domain.empty());
+            check(open.address.address.has_value() != !open.address.domain.empty());
             append_open(out, frame.stream, open.network, open.address);
             return check_reencoded(wire, out);
         }
@@ -116,7 +117,7 @@ void read_loop(std::span<const std::uint8_t> input) {
 void check_address_and_auth(std::span<const std::uint8_t> input) {
     static std::string error;
     static std::vector<std::uint8_t> out;
-    WireAddress address;
+    HostPort address;
     const std::size_t used = parse_address(input, address, error);
     if (used != 0) {
         check(used <= input.size());

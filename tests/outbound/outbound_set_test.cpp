@@ -5,7 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "core/config_loader.hpp"
+#include "config/config_loader.hpp"
 #include "outbound/group/probing_group.hpp"
 #include "outbound/group/select_group.hpp"
 #include "outbound/outbound_builder.hpp"

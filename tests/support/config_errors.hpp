@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config_loader.hpp"
+#include "config/config_loader.hpp"
 
 namespace shunt::test {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace shunt::test {

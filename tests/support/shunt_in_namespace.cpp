@@ -13,6 +13,12 @@ namespace shunt::test {
 
 ShuntInNamespace::ShuntInNamespace(const E2eTopology& topology, Options options)
     : topology_(topology), resolv_dir_("/etc/netns/" + topology.client_ns()) {
+    write_config(options);
+    std::filesystem::create_directories(resolv_dir_);
+    std::ofstream(resolv_dir_ + "/resolv.conf") << "nameserver 127.0.0.1\n";
+}
+
+void ShuntInNamespace::write_config(const Options& options) {
     std::string listen;
     for (const auto& address : options.dns_listen)
         listen += (listen.empty() ? "\"" : ", \"") + address + "\"";
@@ -20,13 +26,30 @@ ShuntInNamespace::ShuntInNamespace(const E2eTopology& topology, Options options)
     config << options.top_level << "\n[log]\nlevel = \"debug\"\n\n[dns]\n"
            << "listen = [" << listen << "]\n"
            << "fake_ip_store = \"" << dir_.file("fakeip.db") << "\"\n"
-           << "upstreams = [\"udp://" << topology.server_v4() << ":53\"]\n"
+           << "upstreams = [\"udp://" << topology_.server_v4() << ":53\"]\n"
            << "upstream_timeout_ms = 1500\n"
-           << options.extra_dns << "\n\n[tun]\nenable = true\nname = \"" << kTunName << "\"\n"
-           << options.extra_tun << "\n";
+           << options.extra_dns << "\n\n[tun]\n";
+    // extra_tun may set these two itself (a reload test changes them).
+    if (options.extra_tun.find("enable =") == std::string::npos) config << "enable = true\n";
+    if (options.extra_tun.find("name =") == std::string::npos)
+        config << "name = \"" << kTunName << "\"\n";
+    config << options.extra_tun << "\n";
     dir_.write("shunt.toml", config.str());
-    std::filesystem::create_directories(resolv_dir_);
-    std::ofstream(resolv_dir_ + "/resolv.conf") << "nameserver 127.0.0.1\n";
+}
+
+bool ShuntInNamespace::reload(const Options& options) {
+    write_config(options);
+    // Only what shunt logs after the signal counts.
+    const std::size_t before = log().size();
+    process_->signal(SIGHUP);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string since = log().substr(before);
+        if (since.find("reloaded ") != std::string::npos) return true;
+        if (since.find("keeping the running configuration") != std::string::npos) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
 }
 
 ShuntInNamespace::~ShuntInNamespace() {

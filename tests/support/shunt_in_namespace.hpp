@@ -35,6 +35,9 @@ class ShuntInNamespace {
     // SIGTERM; returns the exit status (nullopt if it did not exit in time).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     void kill9();
+    // Writes the config anew from `options`, sends SIGHUP and waits until shunt logged the
+    // outcome: true when it reloaded, false when it kept the running configuration.
+    bool reload(const Options& options);
 
     // `dig +short NAME TYPE` at shunt from the client namespace: the first answer line.
     std::string resolve(const std::string& name, const std::string& type = "A") const;
@@ -44,6 +47,8 @@ class ShuntInNamespace {
     static constexpr const char* kTunName = "shunt-e2e0";
 
   private:
+    void write_config(const Options& options);
+
     const E2eTopology& topology_;
     TempDir dir_;
     std::string resolv_dir_;

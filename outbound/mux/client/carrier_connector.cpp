@@ -2,13 +2,13 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "outbound/direct/happy_eyeballs_dialer.hpp"
+#include "net/happy_eyeballs_dialer.hpp"
+#include "net/tls_client.hpp"
 
 namespace shunt::outbound::mux {
 
@@ -69,20 +69,11 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
     void handshake(boost::asio::ip::tcp::socket socket) {
         stream = std::make_shared<TlsChannel>(std::move(socket), tls->native_handle(),
                                               TlsChannel::Role::client);
-        SSL* ssl = stream->native_handle();
-        const bool name_is_address = IpAddress::parse(options.sni).has_value();
-        if (!options.sni.empty() && !name_is_address)
-            SSL_set_tlsext_host_name(ssl, options.sni.c_str());
-        if (!options.fingerprint) {
-            // Chain and name checked by OpenSSL during the handshake.
-            SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
-            if (!options.sni.empty()) {
-                X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-                if (name_is_address)
-                    X509_VERIFY_PARAM_set1_ip_asc(param, options.sni.c_str());
-                else
-                    SSL_set1_host(ssl, options.sni.c_str());
-            }
+        // SNI, and (unless a pinned fingerprint is the trust: no chain check then) the name
+        // the certificate must carry, checked by OpenSSL during the handshake.
+        if (auto ec = expect_tls_peer_name(stream->native_handle(), options.sni)) {
+            fail(ec, "TLS setup: " + ec.message());
+            return;
         }
         const auto left = options.connect_timeout - (std::chrono::steady_clock::now() - started);
         deadline.expires_after(left);
@@ -151,21 +142,17 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
 
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(
     const MuxClientOptions& options) {
-    auto context =
-        std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
-    SSL_CTX* ctx = context->native_handle();
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    SSL_CTX_set_ciphersuites(ctx, kMuxCipherSuites);
-    if (options.fingerprint) return context;  // the pin is the trust (checked after the handshake)
-    if (!options.ca_file.empty()) {
-        boost::system::error_code ec;
-        context->load_verify_file(options.ca_file, ec);
-        if (ec)
-            throw std::runtime_error("proxy " + options.name + ": cannot load ca " +
-                                     options.ca_file + ": " + ec.message());
-    } else {
-        context->set_default_verify_paths();
-    }
+    TlsClientOptions tls;
+    tls.minimum = TlsMinimum::v1_3;
+    tls.cipher_suites = kMuxCipherSuites;
+    tls.ca_file = options.ca_file;
+    // A pin is the trust: the fingerprint is checked after the handshake.
+    tls.verify_chain = !options.fingerprint;
+    boost::system::error_code ec;
+    std::shared_ptr<boost::asio::ssl::context> context = make_tls_client_context(tls, ec);
+    if (!context)
+        throw std::runtime_error("proxy " + options.name + ": cannot load ca " + options.ca_file +
+                                 ": " + ec.message());
     return context;
 }
 

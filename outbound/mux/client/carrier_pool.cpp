@@ -65,7 +65,7 @@ std::size_t CarrierPool::stream_count() const {
     return count;
 }
 
-void CarrierPool::open(Network network, const WireAddress& address, OpenHandler handler) {
+void CarrierPool::open(Network network, const HostPort& address, OpenHandler handler) {
     if (stopped_) {
         boost::asio::post(executor_, [handler = std::move(handler)] {
             handler(boost::asio::error::operation_aborted, nullptr, "stopping");

@@ -37,7 +37,7 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
     ~CarrierPool();
 
     // The handler runs exactly once, never inline.
-    void open(Network network, const WireAddress& address, OpenHandler handler);
+    void open(Network network, const HostPort& address, OpenHandler handler);
     // Closes every carrier; pending opens fail. Idempotent.
     void stop();
     // The pool is replaced (a reload): no new streams or reconnects; each carrier goes
@@ -64,7 +64,7 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
     };
     struct Waiting {
         Network network;
-        WireAddress address;
+        HostPort address;
         OpenHandler handler;
         std::shared_ptr<boost::asio::steady_timer> timer;
     };

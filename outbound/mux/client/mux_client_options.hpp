@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "net/connect_timeout.hpp"
 #include "outbound/mux/session/mux_carrier.hpp"
 
 namespace shunt::outbound::mux {
@@ -22,7 +23,7 @@ struct MuxClientOptions {
     std::size_t carriers = 2;
     bool udp = true;
     std::uint32_t routing_mark = 0;
-    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds connect_timeout{kDefaultConnectTimeout};
     CarrierOptions carrier;
 };
 

@@ -4,12 +4,12 @@
 
 namespace shunt::outbound::mux {
 
-WireAddress wire_address(const Target& target) {
-    WireAddress address;
+HostPort wire_address(const Target& target) {
+    HostPort address;
     if (!target.domain.empty())
         address.domain = target.domain;
     else
-        address.ip = target.address;
+        address.address = target.address;
     address.port = target.port;
     return address;
 }

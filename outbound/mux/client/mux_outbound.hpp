@@ -35,6 +35,6 @@ class MuxOutbound final : public Outbound {
 };
 
 // The address the server is asked to reach: the domain when there is one.
-WireAddress wire_address(const Target& target);
+HostPort wire_address(const Target& target);
 
 }  // namespace shunt::outbound::mux

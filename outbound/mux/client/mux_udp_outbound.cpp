@@ -44,10 +44,10 @@ void MuxUdpOutbound::on_open(const boost::system::error_code& ec, std::unique_pt
         [this] { return !closed_; });
 }
 
-WireAddress MuxUdpOutbound::destination_for(const Endpoint& destination) const {
+HostPort MuxUdpOutbound::destination_for(const Endpoint& destination) const {
     if (destination == as_seen_) return wire_address(target_);
-    WireAddress address;
-    address.ip = destination.address;
+    HostPort address;
+    address.address = destination.address;
     address.port = destination.port;
     return address;
 }
@@ -56,14 +56,14 @@ void MuxUdpOutbound::on_datagram(const DatagramPayload& datagram) {
     if (closed_) return;
     const auto& from = datagram.address;
     Endpoint source;
-    if (!from.ip) {
+    if (!from.address) {
         if (from.domain != target_.domain || from.port != target_.port) return;
         source = as_seen_;
     } else {
-        source = Endpoint{*from.ip, from.port};
+        source = Endpoint{*from.address, from.port};
         // The server resolved the name: a reply from the target's port is the target's.
         const bool from_target =
-            target_.address ? *target_.address == *from.ip : !target_.domain.empty();
+            target_.address ? *target_.address == *from.address : !target_.domain.empty();
         if (from_target && from.port == target_.port) source = as_seen_;
     }
     on_receive_(datagram.data, source);

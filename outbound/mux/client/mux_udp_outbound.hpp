@@ -28,7 +28,7 @@ class MuxUdpOutbound final : public UdpOutbound {
     void on_open(const boost::system::error_code& ec, std::unique_ptr<MuxStream> stream,
                  const std::string& reason);
     void on_datagram(const DatagramPayload& datagram);
-    WireAddress destination_for(const Endpoint& destination) const;
+    HostPort destination_for(const Endpoint& destination) const;
 
     std::shared_ptr<CarrierPool> pool_;
     Target target_;

@@ -12,6 +12,5 @@ using outbound::kMaxWireAddressSize;
 using outbound::kMinWireAddressSize;
 using outbound::parse_address;
 using outbound::wire_address_size;
-using outbound::WireAddress;
 
 }  // namespace shunt::outbound::mux

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdio>
 
+#include "net/byte_order.hpp"
+
 namespace shunt::outbound::mux {
 
 namespace {
@@ -45,15 +47,6 @@ constexpr FrameRule rule_for(FrameType type) {
 bool known_type(std::uint8_t type) {
     return type >= static_cast<std::uint8_t>(FrameType::open) &&
            type <= static_cast<std::uint8_t>(FrameType::datagram);
-}
-
-std::uint16_t read_u16(const std::uint8_t* at) {
-    return static_cast<std::uint16_t>(at[0] << 8 | at[1]);
-}
-
-std::uint32_t read_u32(const std::uint8_t* at) {
-    return std::uint32_t{at[0]} << 24 | std::uint32_t{at[1]} << 16 | std::uint32_t{at[2]} << 8 |
-           at[3];
 }
 
 std::string hex_byte(std::uint8_t value) {

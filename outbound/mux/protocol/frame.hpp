@@ -78,7 +78,7 @@ ParseStatus parse_frame(std::span<const std::uint8_t> input, Frame& frame, std::
 
 struct OpenPayload {
     Network network = Network::tcp;
-    WireAddress address;
+    HostPort address;
 };
 // OPEN: network u8, address filling the rest of the payload exactly.
 bool parse_open(std::span<const std::uint8_t> payload, OpenPayload& out, std::string& error);
@@ -96,7 +96,7 @@ std::uint32_t window_increment(const Frame& frame);
 // DATAGRAM: address (destination from the client, source from the server), then the UDP
 // payload (possibly empty); `data` views into `payload`.
 struct DatagramPayload {
-    WireAddress address;
+    HostPort address;
     std::span<const std::uint8_t> data;
 };
 bool parse_datagram(std::span<const std::uint8_t> payload, DatagramPayload& out,
@@ -106,7 +106,7 @@ bool parse_datagram(std::span<const std::uint8_t> payload, DatagramPayload& out,
 
 // The domain of `address` has 1..255 bytes (the caller checked).
 void append_open(std::vector<std::uint8_t>& out, std::uint16_t stream, Network network,
-                 const WireAddress& address);
+                 const HostPort& address);
 // `reason` is cut to kMaxReason bytes (at a UTF-8 character boundary).
 void append_open_result(std::vector<std::uint8_t>& out, std::uint16_t stream, ResultCode code,
                         std::string_view reason);
@@ -124,7 +124,7 @@ void append_ping(std::vector<std::uint8_t>& out, std::span<const std::uint8_t, k
 void append_pong(std::vector<std::uint8_t>& out, std::span<const std::uint8_t, kPingSize> opaque);
 void append_goaway(std::vector<std::uint8_t>& out, ResultCode code, std::string_view reason);
 // False (nothing appended) when address + data would exceed kMaxPayload.
-bool append_datagram(std::vector<std::uint8_t>& out, std::uint16_t stream,
-                     const WireAddress& address, std::span<const std::uint8_t> data);
+bool append_datagram(std::vector<std::uint8_t>& out, std::uint16_t stream, const HostPort& address,
+                     std::span<const std::uint8_t> data);
 
 }  // namespace shunt::outbound::mux

@@ -43,7 +43,7 @@ void append_code_reason(std::vector<std::uint8_t>& out, FrameType type, std::uin
 }  // namespace
 
 void append_open(std::vector<std::uint8_t>& out, std::uint16_t stream, Network network,
-                 const WireAddress& address) {
+                 const HostPort& address) {
     append_header(out, FrameType::open, stream, 1 + wire_address_size(address));
     out.push_back(static_cast<std::uint8_t>(network));
     append_address(out, address);
@@ -98,8 +98,8 @@ void append_goaway(std::vector<std::uint8_t>& out, ResultCode code, std::string_
     append_code_reason(out, FrameType::goaway, 0, code, reason);
 }
 
-bool append_datagram(std::vector<std::uint8_t>& out, std::uint16_t stream,
-                     const WireAddress& address, std::span<const std::uint8_t> data) {
+bool append_datagram(std::vector<std::uint8_t>& out, std::uint16_t stream, const HostPort& address,
+                     std::span<const std::uint8_t> data) {
     const std::size_t length = wire_address_size(address) + data.size();
     if (length > kMaxPayload) return false;
     append_header(out, FrameType::datagram, stream, length);

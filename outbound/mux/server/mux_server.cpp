@@ -7,7 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/asio_address.hpp"
+#include "net/asio_address.hpp"
 #include "outbound/mux/server/target_opener.hpp"
 
 namespace shunt::outbound::mux {

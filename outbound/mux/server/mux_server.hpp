@@ -16,7 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/log_rate_limit.hpp"
+#include "base/log_rate_limit.hpp"
 #include "outbound/mux/server/mux_server_options.hpp"
 #include "outbound/outbound.hpp"
 

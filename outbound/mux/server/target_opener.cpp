@@ -4,7 +4,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
-#include "outbound/direct/happy_eyeballs_dialer.hpp"
+#include "net/happy_eyeballs_dialer.hpp"
 #include "outbound/mux/server/udp_stream_relay.hpp"
 #include "outbound/stream_relay.hpp"
 #include "outbound/tcp_socket_stream.hpp"
@@ -89,10 +89,10 @@ void open_target(boost::asio::any_io_executor executor, std::unique_ptr<MuxStrea
     opening->stream = std::move(stream);
     opening->port = open.address.port;
     opening->options = options;
-    if (open.address.ip) {
-        opening->label = Endpoint{*open.address.ip, open.address.port}.to_string();
+    if (open.address.address) {
+        opening->label = Endpoint{*open.address.address, open.address.port}.to_string();
         spdlog::debug("mux-server: stream {}: open {}", opening->stream->id(), opening->label);
-        connect_tcp(opening, {*open.address.ip});
+        connect_tcp(opening, {*open.address.address});
         return;
     }
     opening->label = open.address.domain + ":" + std::to_string(open.address.port);

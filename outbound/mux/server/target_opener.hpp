@@ -11,6 +11,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "net/connect_timeout.hpp"
 #include "outbound/mux/protocol/frame.hpp"
 #include "outbound/mux/server/target_policy.hpp"
 #include "outbound/mux/session/mux_stream.hpp"
@@ -19,7 +20,7 @@
 namespace shunt::outbound::mux {
 
 struct TargetOptions {
-    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds connect_timeout{kDefaultConnectTimeout};
     std::chrono::seconds udp_idle_timeout{120};
     std::shared_ptr<const TargetPolicy> policy;  // never null
 };

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::outbound::mux {
 

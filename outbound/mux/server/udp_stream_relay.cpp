@@ -59,8 +59,8 @@ void UdpStreamRelay::on_datagram(const DatagramPayload& datagram) {
     if (ended_) return;
     last_activity_ = std::chrono::steady_clock::now();
     const auto& address = datagram.address;
-    if (address.ip) {
-        send(*address.ip, address.port, datagram.data);
+    if (address.address) {
+        send(*address.address, address.port, datagram.data);
         return;
     }
     if (auto it = resolved_.find(address.domain); it != resolved_.end()) {
@@ -119,8 +119,8 @@ void UdpStreamRelay::drain() {
         if (ec) continue;  // ICMP errors queued on the socket: the next datagram may pass
         last_activity_ = std::chrono::steady_clock::now();
         const Endpoint from = udp_source(sender);
-        WireAddress address;
-        address.ip = from.address;
+        HostPort address;
+        address.address = from.address;
         address.port = from.port;
         stream_->send_datagram(address, {buffer_.data(), n});
     }

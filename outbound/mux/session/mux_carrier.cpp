@@ -91,7 +91,7 @@ std::shared_ptr<StreamState> MuxCarrier::find(std::uint16_t id) const {
     return it == streams_.end() ? nullptr : it->second;
 }
 
-std::unique_ptr<MuxStream> MuxCarrier::open_stream(Network network, const WireAddress& address) {
+std::unique_ptr<MuxStream> MuxCarrier::open_stream(Network network, const HostPort& address) {
     if (role_ != CarrierRole::client || !accepts_streams()) return nullptr;
     const auto id = ids_.allocate();
     if (!id) return nullptr;
@@ -550,7 +550,7 @@ void MuxCarrier::stream_refuse(StreamState& stream, ResultCode code, std::string
     maybe_free(stream);
 }
 
-bool MuxCarrier::stream_datagram(StreamState& stream, const WireAddress& address,
+bool MuxCarrier::stream_datagram(StreamState& stream, const HostPort& address,
                                  std::span<const std::uint8_t> data) {
     if (state_ == CarrierState::closed || queued_bytes() > kDatagramLimit) return false;
     if (!append_datagram(out_, stream.id, address, data)) return false;

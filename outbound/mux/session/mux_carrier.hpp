@@ -85,7 +85,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
 
     // Client: a new stream to `address`; nullptr when the carrier cannot take one (closed,
     // draining, ids exhausted). DATA may be written at once (docs/mux.md, "Opening").
-    std::unique_ptr<MuxStream> open_stream(Network network, const WireAddress& address);
+    std::unique_ptr<MuxStream> open_stream(Network network, const HostPort& address);
 
     // Idempotent. Every stream fails with "carrier closed: <reason>".
     void close(const std::string& reason);
@@ -109,7 +109,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     void stream_accept(StreamState& stream);
     void stream_refuse(StreamState& stream, ResultCode code, std::string_view reason);
     // Datagram frames are not flow-controlled: false (dropped) when the queue is full.
-    bool stream_datagram(StreamState& stream, const WireAddress& address,
+    bool stream_datagram(StreamState& stream, const HostPort& address,
                          std::span<const std::uint8_t> data);
     boost::asio::any_io_executor executor() const { return executor_; }
 

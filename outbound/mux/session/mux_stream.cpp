@@ -111,7 +111,7 @@ void MuxStream::refuse(ResultCode code, std::string_view reason) {
     if (state_->carrier != nullptr) state_->carrier->stream_refuse(*state_, code, reason);
 }
 
-bool MuxStream::send_datagram(const WireAddress& address, std::span<const std::uint8_t> data) {
+bool MuxStream::send_datagram(const HostPort& address, std::span<const std::uint8_t> data) {
     if (state_->carrier == nullptr || state_->sent_end || state_->error) return false;
     return state_->carrier->stream_datagram(*state_, address, data);
 }

@@ -30,7 +30,7 @@ class MuxStream final : public Stream {
     void refuse(ResultCode code, std::string_view reason);
 
     // UDP streams. send_datagram: false when dropped (carrier queue full or stream gone).
-    bool send_datagram(const WireAddress& address, std::span<const std::uint8_t> data);
+    bool send_datagram(const HostPort& address, std::span<const std::uint8_t> data);
     void on_datagram(std::function<void(const DatagramPayload&)> handler);
     // Called once when the stream fails or the peer ends it (UDP has no reads to report it).
     void on_end(std::function<void(const boost::system::error_code&, const std::string&)> handler);

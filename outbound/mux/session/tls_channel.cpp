@@ -51,10 +51,7 @@ boost::system::error_code ssl_error() {
 }  // namespace
 
 TlsChannel::TlsChannel(boost::asio::ip::tcp::socket socket, ssl_ctx_st* context, Role role)
-    : socket_(std::move(socket)),
-      ssl_(SSL_new(context)),
-      bio_(BIO_new(channel_bio_method())),
-      role_(role) {
+    : socket_(std::move(socket)), ssl_(SSL_new(context)), bio_(BIO_new(channel_bio_method())) {
     if (ssl_ == nullptr || bio_ == nullptr) throw std::bad_alloc();
     BIO_set_data(bio_, this);
     SSL_set_bio(ssl_, bio_, bio_);  // the same BIO both ways: the SSL takes our one reference

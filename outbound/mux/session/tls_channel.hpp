@@ -76,7 +76,6 @@ class TlsChannel : public std::enable_shared_from_this<TlsChannel> {
     boost::asio::ip::tcp::socket socket_;
     ssl_st* ssl_ = nullptr;
     bio_st* bio_ = nullptr;  // reads socket_in_, writes out_
-    Role role_;
 
     Handler handshake_handler_;
     std::span<std::uint8_t> read_into_;

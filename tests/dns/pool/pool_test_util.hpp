@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/ip_address.hpp"
 #include "dns/pool/fake_ip_pool.hpp"
 #include "dns/pool/file_pool_store.hpp"
 #include "dns/pool/memory_pool_store.hpp"
+#include "net/ip_address.hpp"
 
 namespace shunt::test {
 

@@ -14,7 +14,7 @@
 #include <future>
 #include <thread>
 
-#include "core/config_loader.hpp"
+#include "config/config_loader.hpp"
 #include "dns/resolve/message_scan.hpp"
 #include "tests/dns/server/server_fixture.hpp"
 #include "tests/support/dns_client.hpp"

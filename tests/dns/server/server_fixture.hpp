@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "tests/support/shunt_process.hpp"
 #include "tests/support/unbound_server.hpp"
 

@@ -335,5 +335,31 @@ TEST_F(TcpSessionTest, AppResetIsPassedToTheServer) {
     EXPECT_EQ(reasons_[0], CloseReason::app_reset);
 }
 
+// An owner that goes away closes its sessions and forgets them (TcpFlowRouter::close_all).
+// A session that had closed just before still has its report posted: the report must see
+// that nobody listens any more (it used to call the emptied handler: bad_function_call).
+TEST_F(TcpSessionTest, AReportPostedBeforeTheOwnerForgotTheSessionIsDropped) {
+    tcp::socket app(io_);
+    bool connected = false;
+    app.async_connect(tcp::endpoint(asio::ip::make_address("198.18.5.9"), 80), [&](auto ec) {
+        ASSERT_FALSE(ec);
+        connected = true;
+    });
+    run_until(
+        [&] {
+            return connected && !sessions_.empty() &&
+                   sessions_.begin()->second->state() == TcpSessionState::relaying;
+        },
+        std::chrono::seconds(5));
+    ASSERT_EQ(sessions_.size(), 1u);
+    auto session = sessions_.begin()->second;
+    session->close(CloseReason::idle);  // posts the report
+    session->forget_owner();            // before the loop runs it
+    sessions_.clear();
+    io_.poll();
+    EXPECT_TRUE(reasons_.empty()) << "the forgotten owner heard of the close";
+    EXPECT_EQ(session->state(), TcpSessionState::closed);
+}
+
 }  // namespace
 }  // namespace shunt::netstack

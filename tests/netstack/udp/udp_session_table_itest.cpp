@@ -107,7 +107,7 @@ class UdpSessionTableItest : public ::testing::Test {
                 target.port = remote.port;
                 std::string refusal;
                 return UdpSessionPlan{direct.open_udp(target, flow.destination, refusal),
-                                      flow.destination};
+                                      flow.destination, nullptr};
             },
             tun.writer(), limits);
     }

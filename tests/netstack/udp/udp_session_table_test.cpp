@@ -72,7 +72,7 @@ class UdpSessionTableTest : public ::testing::Test {
                 if (flow.destination.address == *IpAddress::parse("198.18.3.4")) {
                     remote = *Endpoint::parse("10.0.0.53:5353");
                 }
-                return {std::make_unique<ScriptedOutbound>(probe), remote};
+                return {std::make_unique<ScriptedOutbound>(probe), remote, nullptr};
             },
             [this](std::span<const std::uint8_t> packet) {
                 const auto parsed = parse_ip_packet(packet);

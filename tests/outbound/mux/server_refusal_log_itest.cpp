@@ -1,6 +1,6 @@
 // A mux server on a public port meets scanners: every connection that fails the TLS
 // handshake or AUTH is refused, but the log gets one line per second, and the next line
-// says how many refusals it stands for (core/log_rate_limit.hpp).
+// says how many refusals it stands for (base/log_rate_limit.hpp).
 #include <gtest/gtest.h>
 
 #include <sstream>

@@ -23,12 +23,12 @@ struct Outcome {
     int calls = 0;
     boost::system::error_code error;
     std::optional<boost::asio::ip::tcp::socket> socket;
-    Socks5Address bound;
+    HostPort bound;
     std::string reason;
     std::chrono::steady_clock::duration elapsed{};
 };
 
-Socks5Address domain_target(std::string name, std::uint16_t port) {
+HostPort domain_target(std::string name, std::uint16_t port) {
     return {std::move(name), {}, port};
 }
 
@@ -47,7 +47,7 @@ class HandshakeTest : public ::testing::Test {
         const auto started = std::chrono::steady_clock::now();
         auto handshake = Socks5Handshake::create(std::move(socket), std::move(request), deadline);
         handshake->start([&](boost::system::error_code error, boost::asio::ip::tcp::socket s,
-                             Socks5Address bound, std::string reason) {
+                             HostPort bound, std::string reason) {
             ++outcome.calls;
             outcome.elapsed = std::chrono::steady_clock::now() - started;
             outcome.error = error;
@@ -68,7 +68,7 @@ class HandshakeTest : public ::testing::Test {
         return outcome;
     }
 
-    static Socks5Request connect_to(Socks5Address target) {
+    static Socks5Request connect_to(HostPort target) {
         Socks5Request request;
         request.target = std::move(target);
         return request;
@@ -125,7 +125,7 @@ TEST_F(HandshakeTest, ConnectByDomainWithoutAuthLeavesRelayedBytesUnread) {
                         ScriptedProxy::End::stay_open);
     Outcome outcome = run(proxy, connect_to(domain_target("www.test", 80)));
     ASSERT_FALSE(outcome.error) << outcome.reason;
-    EXPECT_EQ(outcome.bound, (Socks5Address{{}, *IpAddress::parse("127.0.0.1"), 8080}));
+    EXPECT_EQ(outcome.bound, (HostPort{{}, *IpAddress::parse("127.0.0.1"), 8080}));
     EXPECT_EQ(proxy.received(), concat(kGreeting, request));
     std::array<char, 2> relayed{};
     boost::asio::read(*outcome.socket, boost::asio::buffer(relayed));

@@ -226,7 +226,7 @@ class Socks5UdpTest : public Socks5OutboundTest {
         return got;
     }
 
-    void relay_send(const Socks5Address& from, const Bytes& payload, std::uint8_t frag = 0) {
+    void relay_send(const HostPort& from, const Bytes& payload, std::uint8_t frag = 0) {
         Bytes datagram;
         append_socks5_udp_header(from, datagram);
         datagram[2] = frag;
@@ -264,7 +264,7 @@ TEST_F(Socks5UdpTest, QueuesUntilAssociatedThenMapsRepliesAndDropsStrays) {
     for (int i = 0; i < 16; ++i) {
         const auto decoded = decode_socks5_udp_datagram(queued[i]);
         ASSERT_EQ(decoded.status, Socks5UdpDecodeStatus::ok);
-        EXPECT_EQ(decoded.address, (Socks5Address{"dns.test", {}, 53}));
+        EXPECT_EQ(decoded.address, (HostPort{"dns.test", {}, 53}));
         EXPECT_EQ(Bytes(decoded.payload.begin(), decoded.payload.end()), bytes_of({'q', i}));
     }
     EXPECT_EQ(proxy_.received(),
@@ -275,11 +275,11 @@ TEST_F(Socks5UdpTest, QueuesUntilAssociatedThenMapsRepliesAndDropsStrays) {
     EXPECT_EQ(udp->send(bytes_of({'n'}), other), UdpSendResult::sent);
     const auto direct = relay_receive(1);
     ASSERT_EQ(direct.size(), 1u);
-    EXPECT_EQ(decode_socks5_udp_datagram(direct[0]).address, Socks5Address::from_endpoint(other));
+    EXPECT_EQ(decode_socks5_udp_datagram(direct[0]).address, HostPort::from_endpoint(other));
 
     relay_send({{}, *IpAddress::parse("93.184.216.34"), 53}, {'a'});       // resolved target
     relay_send({"DNS.test", {}, 53}, {'b'});                               // the target's name
-    relay_send(Socks5Address::from_endpoint(other), {'c'});                // someone else
+    relay_send(HostPort::from_endpoint(other), {'c'});                     // someone else
     relay_send({{}, *IpAddress::parse("93.184.216.34"), 53}, {'f'}, 1);    // a fragment
     relay_send({"elsewhere.test", {}, 53}, {'d'});                         // a name never sent to
     relay_.send_to(boost::asio::buffer(bytes_of({0, 0, 0, 9})), client_);  // malformed
@@ -320,9 +320,9 @@ TEST_F(Socks5UdpTest, AddressTargetMatchesOnlyItsAddressAndCloseStopsHandlers) {
     EXPECT_EQ(udp->send(bytes_of({'h'}), real), UdpSendResult::sent);
     const auto sent = relay_receive(1);
     ASSERT_EQ(sent.size(), 1u);
-    EXPECT_EQ(decode_socks5_udp_datagram(sent[0]).address, Socks5Address::from_endpoint(real));
+    EXPECT_EQ(decode_socks5_udp_datagram(sent[0]).address, HostPort::from_endpoint(real));
 
-    relay_send(Socks5Address::from_endpoint(real), {'1'});
+    relay_send(HostPort::from_endpoint(real), {'1'});
     relay_send({{}, *IpAddress::parse("192.0.2.51"), 4000}, {'2'});
     run_until([&] { return received_.size() >= 2; }, std::chrono::seconds(3));
     ASSERT_EQ(received_.size(), 2u);
@@ -330,7 +330,7 @@ TEST_F(Socks5UdpTest, AddressTargetMatchesOnlyItsAddressAndCloseStopsHandlers) {
     EXPECT_EQ(received_[1].from, (Endpoint{*IpAddress::parse("192.0.2.51"), 4000}));
 
     udp->close();
-    relay_send(Socks5Address::from_endpoint(real), {'3'});
+    relay_send(HostPort::from_endpoint(real), {'3'});
     proxy_.close_connections();
     run_until([] { return false; }, std::chrono::milliseconds(200));
     EXPECT_EQ(received_.size(), 2u);

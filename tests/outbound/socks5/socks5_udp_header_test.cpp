@@ -11,7 +11,7 @@ namespace {
 using test::Bytes;
 using test::bytes_of;
 
-Bytes encoded(const Socks5Address& address, const Bytes& payload) {
+Bytes encoded(const HostPort& address, const Bytes& payload) {
     Bytes out;
     EXPECT_TRUE(append_socks5_udp_header(address, out));
     out.insert(out.end(), payload.begin(), payload.end());
@@ -32,7 +32,7 @@ TEST(Socks5UdpHeader, EncodesEachAddressType) {
 }
 
 TEST(Socks5UdpHeader, DecodeRoundTrips) {
-    const std::vector<Socks5Address> addresses = {
+    const std::vector<HostPort> addresses = {
         {{}, *IpAddress::parse("203.0.113.9"), 5353},
         {{}, *IpAddress::parse("2001:db8::9"), 443},
         {"dns.test", {}, 53},

@@ -113,9 +113,11 @@ struct RefResult {
 
 // `start`: where a scan that stopped to resolve goes on (Clash resolves on reaching the
 // IP rule and continues from it; earlier rules never see the address).
+// `lookup_failed`: the name was resolved and had no address; rules wanting one miss.
 RefResult reference_evaluate(const std::vector<RuleSpec>& rules, const ConnectionMetadata& m,
-                             const CountryLookup* geo, std::size_t start = 0) {
-    const bool no_address = !m.resolved && !m.destination;
+                             const CountryLookup* geo, std::size_t start = 0,
+                             bool lookup_failed = false) {
+    const bool no_address = !m.resolved && !m.destination && !lookup_failed;
     for (std::size_t i = start; i < rules.size(); ++i) {
         if (no_address && !m.domain.empty() && wants_address(rules[i])) return {i, true};
         if (reference_matches(rules[i], m, geo)) return {i, false};
@@ -230,6 +232,13 @@ TEST(CompiledRules, EqualsSequentialReferenceOnRandomLists) {
             auto got = compiled.evaluate(m);
             ASSERT_EQ(got.rule_index, expected.index);
             ASSERT_EQ(got.needs_resolution, expected.needs_resolution);
+            if (got.needs_resolution && rng() % 4 == 0) {
+                // The lookup finds nothing.
+                const auto failed = reference_evaluate(rules, m, &geo, got.rule_index, true);
+                const Decision after = compiled.resume(m, got);
+                ASSERT_FALSE(after.needs_resolution);
+                ASSERT_EQ(after.rule_index, failed.index);
+            }
             if (got.needs_resolution) {
                 ++resolutions;
                 const Decision first = got;
@@ -373,6 +382,11 @@ TEST(CompiledRules, ResolutionFlow) {
     EXPECT_EQ(rules.evaluate(m).target, "final");
     m.resolved = IpAddress::parse("9.9.9.9");
     EXPECT_EQ(rules.evaluate(m).target, "final");
+    // The name does not resolve: the IP rule misses and the scan goes on.
+    m.resolved.reset();
+    d = rules.resume(m, first);
+    EXPECT_FALSE(d.needs_resolution);
+    EXPECT_EQ(d.target, "final");
     // No domain and no address: nothing to resolve, IP rules just miss.
     ConnectionMetadata bare;
     EXPECT_EQ(rules.evaluate(bare).target, "final");

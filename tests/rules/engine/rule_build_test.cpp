@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "core/config_loader.hpp"
+#include "config/config_loader.hpp"
 #include "rules/engine/rule_engine.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/mmdb_builder.hpp"

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "core/ip_address.hpp"
+#include "net/ip_address.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace shunt::rules::test {

@@ -11,7 +11,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-std::size_t parse(const Bytes& wire, WireAddress& out, std::string& error) {
+std::size_t parse(const Bytes& wire, HostPort& out, std::string& error) {
     const Bytes exact(wire);  // exactly sized: ASan catches reads past the input
     return parse_address(exact, out, error);
 }
@@ -32,7 +32,7 @@ TEST(AddressCodec, EncodesTheSocks5Forms) {
 }
 
 TEST(AddressCodec, RoundTripsIpv4Ipv6AndLongestDomain) {
-    const WireAddress addresses[] = {
+    const HostPort addresses[] = {
         {{}, IpAddress::parse("0.0.0.0"), 0},
         {{}, IpAddress::parse("255.255.255.255"), 65535},
         {{}, IpAddress::parse("fe80::1:2:3:4"), 1},
@@ -43,7 +43,7 @@ TEST(AddressCodec, RoundTripsIpv4Ipv6AndLongestDomain) {
         Bytes wire;
         append_address(wire, address);
         wire.push_back(0xEE);  // trailing bytes are the caller's
-        WireAddress parsed;
+        HostPort parsed;
         std::string error;
         EXPECT_EQ(parse(wire, parsed, error), wire.size() - 1) << error;
         EXPECT_EQ(parsed, address);
@@ -71,7 +71,7 @@ TEST(AddressCodec, RefusesBadTypesEmptyDomainsAndTruncation) {
         {"IPv6 cut", {4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}, "truncated"},
     };
     for (const auto& c : cases) {
-        WireAddress parsed;
+        HostPort parsed;
         std::string error;
         EXPECT_EQ(parse(c.wire, parsed, error), 0u) << c.name;
         EXPECT_NE(error.find(c.error), std::string::npos) << c.name << ": " << error;
@@ -82,7 +82,7 @@ TEST(AddressCodec, EveryPrefixOfAValidAddressIsTruncated) {
     Bytes wire;
     append_address(wire, {"example.com", std::nullopt, 443});
     for (std::size_t size = 0; size < wire.size(); ++size) {
-        WireAddress parsed;
+        HostPort parsed;
         std::string error;
         EXPECT_EQ(parse(Bytes(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(size)),
                         parsed, error),

@@ -14,12 +14,12 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-WireAddress domain_address(std::string name, std::uint16_t port) {
-    return WireAddress{std::move(name), std::nullopt, port};
+HostPort domain_address(std::string name, std::uint16_t port) {
+    return HostPort{std::move(name), std::nullopt, port};
 }
 
-WireAddress ip_address(const char* text, std::uint16_t port) {
-    return WireAddress{{}, IpAddress::parse(text), port};
+HostPort ip_address(const char* text, std::uint16_t port) {
+    return HostPort{{}, IpAddress::parse(text), port};
 }
 
 // Parses `wire`, which must hold exactly one frame.
@@ -33,9 +33,9 @@ Frame parse_one(const Bytes& wire) {
 }
 
 TEST(MuxFrame, OpenRoundTripsEveryAddressForm) {
-    const WireAddress addresses[] = {domain_address("example.com", 443),
-                                     ip_address("192.0.2.7", 80), ip_address("2001:db8::1", 53),
-                                     domain_address(std::string(255, 'a'), 65535)};
+    const HostPort addresses[] = {domain_address("example.com", 443), ip_address("192.0.2.7", 80),
+                                  ip_address("2001:db8::1", 53),
+                                  domain_address(std::string(255, 'a'), 65535)};
     for (const auto& address : addresses) {
         for (Network network : {Network::tcp, Network::udp}) {
             Bytes wire;
@@ -148,7 +148,7 @@ TEST(MuxFrame, WindowUpdateFinPingPongRoundTrip) {
 }
 
 TEST(MuxFrame, DatagramRoundTripsAndRefusesOversize) {
-    const WireAddress address = ip_address("2001:db8::9", 5353);
+    const HostPort address = ip_address("2001:db8::9", 5353);
     const Bytes data = {9, 8, 7};
     Bytes wire;
     ASSERT_TRUE(append_datagram(wire, 11, address, data));

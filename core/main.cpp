@@ -1,5 +1,0 @@
-#include "core/cli.hpp"
-
-int main(int argc, char** argv) {
-    return shunt::run_cli(argc, argv);
-}

@@ -1,0 +1,143 @@
+// The rule engine's part of the config: `mode`, `rules`, [rule_sets.*], [geoip]. Every
+// error must name file:line:column and the key, and all of them come out at once.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "config/config_loader.hpp"
+#include "tests/support/config_errors.hpp"
+
+namespace shunt {
+namespace {
+
+constexpr const char* kDns = "[dns]\nupstreams = [\"udp://127.0.0.1:5353\"]\n";
+
+using test::error_lines;
+using test::has_error;
+
+TEST(ConfigRules, ReadsModeRulesSetsAndGeoip) {
+    auto r = parse_config(std::string(R"(mode = "global"
+rules = [
+  "DOMAIN-SUFFIX,Example.COM.,DIRECT",
+  "RULE-SET,ads,REJECT",
+  "GEOIP,CN,DIRECT,no-resolve",
+  "AND,((NETWORK,udp),(DST-PORT,443)),REJECT",
+  "MATCH,DIRECT",
+]
+[rule_sets.ads]
+path = "sets/ads.txt"
+behavior = "domain"
+[geoip]
+database = "/usr/share/GeoIP/Country.mmdb"
+)") + kDns,
+                          "/etc/shunt/c.toml");
+    ASSERT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
+    const Config& c = *r.config;
+    EXPECT_EQ(c.mode, rules::Mode::global);
+    ASSERT_EQ(c.rules.size(), 5u);
+    EXPECT_EQ(c.rules[0].payload, "example.com");
+    EXPECT_EQ(c.rules[0].line, 3);
+    EXPECT_EQ(c.rules[0].column, 4);  // the rule text, after the opening quote
+    EXPECT_EQ(c.rules[1].type, rules::RuleType::rule_set);
+    EXPECT_TRUE(c.rules[2].no_resolve);
+    ASSERT_EQ(c.rule_sets.size(), 1u);
+    EXPECT_EQ(c.rule_sets[0].name, "ads");
+    EXPECT_EQ(c.rule_sets[0].path, "/etc/shunt/sets/ads.txt");  // relative to the file
+    EXPECT_EQ(c.rule_sets[0].behavior, rules::RuleSetBehavior::domain);
+    EXPECT_EQ(c.rule_sets[0].position.line, 10);
+    EXPECT_EQ(c.geoip.database, "/usr/share/GeoIP/Country.mmdb");
+    EXPECT_EQ(c.geoip.position.line, 13);
+}
+
+TEST(ConfigRules, DefaultsAreRuleModeAndNoRules) {
+    auto r = parse_config(kDns, "c.toml");
+    ASSERT_TRUE(r.config);
+    EXPECT_EQ(r.config->mode, rules::Mode::rule);
+    EXPECT_TRUE(r.config->rules.empty());
+    EXPECT_TRUE(r.config->geoip.database.empty());
+}
+
+TEST(ConfigRules, GeoipLanNeedsNoDatabase) {
+    auto r = parse_config(std::string("rules = [\"GEOIP,LAN,DIRECT\", \"MATCH,REJECT\"]\n") + kDns,
+                          "c.toml");
+    EXPECT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
+}
+
+TEST(ConfigRules, ReportsEveryBadRuleAtOnceWithPositionAndKey) {
+    auto r = parse_config(std::string(R"(rules = [
+  "DOMAIN-SUFFIX,ok.com,DIRECT",
+  "DOMIAN,typo.com,DIRECT",
+  "IP-CIDR,10.0.0.0/33,DIRECT",
+  "DOMAIN-REGEX,(unclosed,DIRECT",
+  "DOMAIN,a.com,proxy",
+  "RULE-SET,missing,DIRECT",
+  "GEOIP,CN,DIRECT",
+  "MATCH,DIRECT",
+  "DOMAIN,late.com,DIRECT",
+]
+)") + kDns,
+                          "c.toml");
+    EXPECT_FALSE(r.config);
+    EXPECT_TRUE(has_error(r, "c.toml:3:4: rules[1]: ")) << ::testing::PrintToString(error_lines(r));
+    EXPECT_TRUE(has_error(r, "c.toml:4:") && has_error(r, "rules[2]"));
+    EXPECT_TRUE(has_error(r, "c.toml:5:") && has_error(r, "rules[3]"));
+    EXPECT_TRUE(has_error(r, "c.toml:6:4: rules[4]: unknown target \"proxy\""));
+    EXPECT_TRUE(has_error(r, "c.toml:7:4: rules[5]: unknown rule set \"missing\""));
+    EXPECT_TRUE(has_error(r, "c.toml:8:4: rules[6]: GEOIP,CN needs a country database"));
+    EXPECT_TRUE(has_error(r, "c.toml:9:4: rules[7]: MATCH must be the last rule"));
+    EXPECT_GE(r.errors.size(), 7u);
+}
+
+TEST(ConfigRules, RulesOnOneLineGetTheirOwnKeys) {
+    auto r = parse_config(
+        std::string("rules = [\"DOMAIN,a.com,DIRECT\", \"DOMAIN,b.com,nowhere\"]\n") + kDns,
+        "c.toml");
+    EXPECT_TRUE(has_error(r, "c.toml:1:34: rules[1]: unknown target \"nowhere\""))
+        << ::testing::PrintToString(error_lines(r));
+}
+
+TEST(ConfigRules, NestedReferencesAreChecked) {
+    auto r = parse_config(
+        std::string("rules = [\"OR,((RULE-SET,nope),(DOMAIN,a.com)),DIRECT\"]\n") + kDns, "c.toml");
+    EXPECT_TRUE(has_error(r, "rules[0]: unknown rule set \"nope\""))
+        << ::testing::PrintToString(error_lines(r));
+}
+
+struct BadRuleConfig {
+    const char* text;
+    const char* expected;
+};
+
+class ConfigRuleErrors : public ::testing::TestWithParam<BadRuleConfig> {};
+
+TEST_P(ConfigRuleErrors, NameFileLineColumnAndKey) {
+    auto r = parse_config(std::string(GetParam().text) + kDns, "c.toml");
+    EXPECT_FALSE(r.config);
+    EXPECT_TRUE(has_error(r, GetParam().expected))
+        << "expected \"" << GetParam().expected << "\" in "
+        << ::testing::PrintToString(error_lines(r));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConfigRuleErrors,
+    ::testing::Values(
+        BadRuleConfig{"mode = \"proxy\"\n", "c.toml:1:8: mode: expected \"rule\""},
+        BadRuleConfig{"rules = \"MATCH,DIRECT\"\nrules2 = 1\n", "c.toml:2:1: rules2: unknown key"},
+        BadRuleConfig{"rules = [1]\n", "c.toml:1:10: rules[0]: expected a string"},
+        BadRuleConfig{"[rule_sets.ads]\nbehavior = \"domain\"\n", "rule_sets.ads.path: required"},
+        BadRuleConfig{"[rule_sets.ads]\npath = \"a.txt\"\n", "rule_sets.ads.behavior: required"},
+        BadRuleConfig{"[rule_sets.ads]\npath = \"a.txt\"\nbehavior = \"domains\"\n",
+                      "c.toml:3:12: rule_sets.ads.behavior: expected \"domain\", \"ipcidr\""},
+        BadRuleConfig{"[rule_sets.ads]\npath = \"a.txt\"\nbehavior = \"domain\"\nformat = 1\n",
+                      "c.toml:4:1: rule_sets.ads.format: unknown key"},
+        BadRuleConfig{"[rule_sets]\nads = \"a.txt\"\n",
+                      "c.toml:2:7: rule_sets.ads: expected a table"},
+        BadRuleConfig{"[rule_sets.\"a,b\"]\npath = \"a.txt\"\nbehavior = \"domain\"\n",
+                      "rule_sets.a,b: a rule-set name must be non-empty"},
+        BadRuleConfig{"[geoip]\n", "geoip.database: required"},
+        BadRuleConfig{"[geoip]\ndatabase = \"\"\n", "c.toml:2:12: geoip.database: must name"},
+        BadRuleConfig{"[geoip]\ndatabase = \"x.mmdb\"\nauto_update = true\n",
+                      "c.toml:3:1: geoip.auto_update: unknown key"}));
+
+}  // namespace
+}  // namespace shunt

@@ -1,0 +1,58 @@
+// [tun] as tun_section_spec declares it: examples/full.toml shows every key with its
+// default (a default that depends on [dns] as a commented line), and each key changed
+// alone is what the spec's comparison reports, and nothing else.
+#include <gtest/gtest.h>
+
+#include "config/config_loader.hpp"
+#include "config/config_tun_reader.hpp"
+#include "tests/support/section_spec_check.hpp"
+#include "tests/support/tun_key_values.hpp"
+
+namespace shunt {
+namespace {
+
+const std::string kBase =
+    "[dns]\nupstreams = [\"udp://127.0.0.1\"]\nfake_ip_range6 = \"fd00:18::/64\"\n[tun]\n";
+
+TEST(TunSectionSpec, ExamplesFullTomlShowsEveryKeyWithItsDefault) {
+    const std::string path = std::string(SHUNT_SOURCE_DIR) + "/examples/full.toml";
+    const auto full = load_config(path);
+    ASSERT_TRUE(full.errors.empty()) << full.errors.front().format();
+    test::expect_example_shows_every_key(tun_section_spec(), path, "[tun]", full.config->tun,
+                                         TunConfig{});
+}
+
+TEST(TunSectionSpec, EachKeyChangedAloneIsTheOnlyChange) {
+    const auto base = parse_config(kBase, "c.toml");
+    ASSERT_TRUE(base.errors.empty()) << base.errors.front().format();
+    const auto& values = test::changed_tun_values();
+    EXPECT_EQ(values.size(), tun_section_spec().keys.size());
+    for (const auto& key : tun_section_spec().keys) {
+        const std::string name(key.name);
+        ASSERT_TRUE(values.count(name)) << "no test value for tun." << name;
+        // The shared values turn a running device off; here the base has none.
+        const std::string value = name == "enable" ? "true" : values.at(name);
+        const auto changed = parse_config(kBase + name + " = " + value + "\n", "c.toml");
+        ASSERT_TRUE(changed.errors.empty()) << changed.errors.front().format();
+        EXPECT_NE(base.config->tun, changed.config->tun) << name;
+        const auto found = tun_section_spec().changed(base.config->tun, changed.config->tun);
+        ASSERT_EQ(found.size(), 1U) << name;
+        EXPECT_EQ(found[0]->name, key.name);
+        // copy() takes exactly that key over.
+        TunConfig copied = base.config->tun;
+        found[0]->copy(copied, changed.config->tun);
+        EXPECT_EQ(copied, changed.config->tun) << name;
+    }
+}
+
+TEST(TunSectionSpec, EveryKeyHasADocLineAndShowsItsValue) {
+    const TunConfig defaults;
+    for (const auto& key : tun_section_spec().keys) {
+        EXPECT_FALSE(key.doc.empty()) << key.name;
+        ASSERT_TRUE(key.show) << key.name;
+        EXPECT_FALSE(key.show(defaults).empty()) << key.name;
+    }
+}
+
+}  // namespace
+}  // namespace shunt
