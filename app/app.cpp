@@ -12,6 +12,7 @@
 #include "app/process_setup.hpp"
 #include "base/logging.hpp"
 #include "base/version.hpp"
+#include "config/config_dns_reader.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_tun_reader.hpp"
 #include "dns/server/dns_service.hpp"
@@ -95,13 +96,19 @@ class App {
                           result.errors.size() + rules.errors.size());
             return;
         }
-        // [tun] keys a running shunt cannot change keep their running values, so that
-        // what the rest is rebuilt with (outbounds' routing mark, DNS upstreams) matches
-        // the device and routes that stay.
+        // Keys a running shunt cannot change keep their running values, so that what the
+        // rest is rebuilt with (outbounds' routing mark, DNS upstreams) matches the pool,
+        // device and routes that stay.
         auto loaded = std::make_shared<Config>(*result.config);
-        std::vector<std::pair<OnReload, std::string>> tun_changes;
-        loaded->tun =
-            reload_tun(config_->tun, result.config->tun, netstack_ != nullptr, tun_changes);
+        std::vector<std::pair<OnReload, std::string>> changes;
+        loaded->dns = reload_section("dns", dns_section_spec(), config_->dns, result.config->dns,
+                                     "", changes);
+        loaded->tun = reload_section(
+            "tun", tun_section_spec(), config_->tun, result.config->tun,
+            netstack_ ? ""
+                      : "kept for when the TUN device runs (it does not: [tun] enable was "
+                        "false at start)",
+            changes);
         const std::shared_ptr<const Config> config = loaded;
         apply_log_level(config->log.level);
         try {
@@ -130,7 +137,7 @@ class App {
             classifier_->set_outbounds(outbounds_);
             netstack_->apply(config->tun);
         }
-        for (const auto& [on_reload, line] : tun_changes) {
+        for (const auto& [on_reload, line] : changes) {
             if (on_reload == OnReload::applied)
                 spdlog::info("reload: {}", line);
             else
@@ -140,28 +147,32 @@ class App {
         spdlog::info("reloaded {}", path_);
     }
 
-    // The [tun] a reload runs with: every changed key the running netstack applies is
+    // The section a reload runs with: every changed key the running service applies is
     // taken from `loaded`, every other one keeps its running value; `changes` gets a log
-    // line per changed key.
-    static TunConfig reload_tun(const TunConfig& running, const TunConfig& loaded,
-                                bool netstack_running,
-                                std::vector<std::pair<OnReload, std::string>>& changes) {
-        TunConfig effective = running;
-        for (const auto* key : tun_section_spec().changed(running, loaded)) {
+    // line per changed key. `not_running` says why an applied key has no effect yet ("" when
+    // the service runs).
+    template <class Section>
+    static Section reload_section(std::string_view table, const SectionSpec<Section>& spec,
+                                  const Section& running, const Section& loaded,
+                                  std::string_view not_running,
+                                  std::vector<std::pair<OnReload, std::string>>& changes) {
+        Section effective = running;
+        for (const auto* key : spec.changed(running, loaded)) {
+            // "tun.mtu = 1500", or "dns.hosts changed" for a key too big to show.
+            const std::string what =
+                key->show ? fmt::format("{}.{} = {}", table, key->name, key->show(loaded))
+                          : fmt::format("{}.{} changed:", table, key->name);
             if (key->on_reload == OnReload::applied) {
                 key->copy(effective, loaded);
                 changes.emplace_back(
                     key->on_reload,
-                    fmt::format("tun.{} = {} {}", key->name, key->show(loaded),
-                                netstack_running ? "applied"
-                                                 : "kept for when the TUN device runs (it does "
-                                                   "not: [tun] enable was false at start)"));
+                    fmt::format("{} {}", what, not_running.empty() ? "applied" : not_running));
             } else {
                 changes.emplace_back(
                     key->on_reload,
-                    fmt::format("tun.{} = {} takes effect at the next start; until then it stays "
-                                "{} (the running device, routes and flows are kept)",
-                                key->name, key->show(loaded), key->show(running)));
+                    fmt::format("{} takes effect at the next start; until then it stays {} (what "
+                                "runs on it is kept)",
+                                what, key->show ? key->show(running) : "as it was"));
             }
         }
         return effective;

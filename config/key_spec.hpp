@@ -42,6 +42,8 @@ struct KeySpec {
     bool derived_default = false;
     // No default: the file must give it (examples show a value of their own).
     bool required = false;
+    // Written as a table of its own ([section.key]), not as `key = value`.
+    bool table = false;
     // Reads the key if present (range checks and errors through the reader).
     std::function<void(ConfigReader&, Section&, const ReadContext&)> read;
     std::function<bool(const Section&, const Section&)> equal;

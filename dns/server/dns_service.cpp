@@ -43,7 +43,7 @@ DnsService::~DnsService() {
 }
 
 void DnsService::start() {
-    open_listeners(config_->dns.listen);
+    open_listeners(config_->dns.listen, config_->dns);
     const auto& dns = config_->dns;
     spdlog::info("dns: {} mode, fake-IP range {}{}, store {}", to_string(dns.mode),
                  dns.fake_ip_range.to_string(),
@@ -51,10 +51,9 @@ void DnsService::start() {
                  dns.fake_ip_store.empty() ? std::string("in memory") : dns.fake_ip_store);
 }
 
-void DnsService::open_listeners(const std::vector<Endpoint>& endpoints) {
+void DnsService::open_listeners(const std::vector<Endpoint>& endpoints, const DnsConfig& dns) {
     std::vector<std::shared_ptr<UdpListener>> udp;
     std::vector<std::shared_ptr<TcpListener>> tcp;
-    const auto& dns = config_->dns;
     for (const auto& endpoint : endpoints) {
         udp.push_back(std::make_shared<UdpListener>(executor_, endpoint, handler_));
         tcp.push_back(std::make_shared<TcpListener>(executor_, endpoint, handler_,
@@ -78,17 +77,16 @@ void DnsService::close_listeners() {
 }
 
 void DnsService::reload(std::shared_ptr<const Config> config) {
+    // The caller keeps the pool's keys (range, store) at their running values: they take
+    // effect at the next start (config/config_dns_reader.cpp declares which keys do).
     const auto& old_dns = config_->dns;
     const auto& dns = config->dns;
-    if (!(dns.fake_ip_range == old_dns.fake_ip_range) ||
-        dns.fake_ip_range6 != old_dns.fake_ip_range6 ||
-        dns.fake_ip_store != old_dns.fake_ip_store) {
-        spdlog::warn(
-            "dns: fake_ip_range, fake_ip_range6 and fake_ip_store take effect at the next start; "
-            "the running pool is kept");
-    }
     auto policy = DnsPolicy::build(executor_, config);
-    if (dns.listen != old_dns.listen) open_listeners(dns.listen);
+    if (dns.listen != old_dns.listen) {
+        open_listeners(dns.listen, dns);
+    } else {
+        for (auto& listener : tcp_) listener->set_limits(dns.tcp_idle_timeout, dns.max_tcp_clients);
+    }
     auto dropped = pool_->drop_if([&](std::string_view name) { return policy->is_filtered(name); });
     if (dropped) spdlog::info("dns: dropped {} fake-IP mappings of names now filtered", dropped);
     redir_memory_.set_capacity(dns.redir_host_memory);

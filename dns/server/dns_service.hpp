@@ -57,7 +57,7 @@ class DnsService {
     const DnsStats& stats() const { return stats_; }
 
   private:
-    void open_listeners(const std::vector<Endpoint>& endpoints);
+    void open_listeners(const std::vector<Endpoint>& endpoints, const DnsConfig& dns);
     void close_listeners();
 
     boost::asio::any_io_executor executor_;

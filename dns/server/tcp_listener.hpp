@@ -23,6 +23,11 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
     ~TcpListener();
 
     void start() { do_accept(); }
+    // A reload's limits: the cap holds for new clients, the idle timeout for new sessions.
+    void set_limits(std::chrono::milliseconds idle_timeout, std::size_t max_clients) {
+        idle_timeout_ = idle_timeout;
+        max_clients_ = max_clients;
+    }
     void close();  // idempotent; clients already connected finish their queries
     std::size_t clients() const { return *clients_; }
     const Endpoint& endpoint() const { return endpoint_; }

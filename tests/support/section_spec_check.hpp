@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "config/key_spec.hpp"
@@ -31,8 +32,21 @@ void expect_example_shows_every_key(const SectionSpec<Section>& spec, const std:
                                     const Section& defaults) {
     const std::string text = section_text(path, header);
     ASSERT_FALSE(text.empty()) << path << " has no " << header;
+    std::ifstream in(path);
+    const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     for (const auto& key : spec.keys) {
         const std::string name(key.name);
+        if (key.table) {
+            // "[dns.hosts]", or commented out when it has no default ("# [dns.split]").
+            const std::string table_header = header.substr(0, header.size() - 1) + "." + name + "]";
+            EXPECT_NE(whole.find(table_header), std::string::npos)
+                << table_header << " is not in " << path;
+            if (!key.required) {
+                EXPECT_TRUE(key.equal(loaded, defaults))
+                    << table_header << " in " << path << " is not empty (its default)";
+            }
+            continue;
+        }
         if (key.derived_default) {
             EXPECT_NE(text.find("\n# " + name + " = "), std::string::npos)
                 << header << " " << name << ": its default depends on other sections; " << path

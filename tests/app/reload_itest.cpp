@@ -1,9 +1,10 @@
-// SIGHUP with a changed [tun] key, for every key tun_section_spec declares: the running
+// Reloads (SIGHUP). [tun]: with a changed key, for every key tun_section_spec declares: the running
 // shunt either applies it or logs that it takes effect at the next start, naming the key.
 // Before the declarations, a hand-kept list of keys left address, address6, max_half_open
 // and the idle timeouts out, and a reload that changed them said nothing.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <thread>
 
 #include "config/config_tun_reader.hpp"
@@ -79,6 +80,38 @@ TEST(ReloadTun, AReloadedDnsHijackAnswersAtOnce) {
     const auto after = ask();
     EXPECT_EQ(after.exit_code, 0) << shunt.log();
     EXPECT_EQ(after.out.rfind("198.1", 0), 0U) << "a fake IP: " << after.out;
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+// [dns] on SIGHUP: the TTL of fake answers is applied at once; the pool's range waits for
+// the next start, and the log says so for that key.
+TEST(ReloadDns, TheTtlIsAppliedAndThePoolRangeWaitsForTheNextStart) {
+    E2eTopology topology;
+    ShuntInNamespace::Options options;
+    ShuntInNamespace shunt(topology, options);
+    shunt.start();
+    const auto ttl = [&] {
+        const auto answer =
+            topology.run_in_client({"dig", "+noall", "+answer", "+time=2", "+tries=1", "@127.0.0.1",
+                                    E2eTopology::kWebSite});
+        std::istringstream line(answer.out);
+        std::string name;
+        int seconds = -1;
+        line >> name >> seconds;
+        return seconds;
+    };
+    EXPECT_EQ(ttl(), 1) << shunt.log();
+    auto changed = options;
+    changed.extra_dns = "fake_ip_ttl = 7\nfake_ip_range = \"198.18.0.0/16\"\n";
+    const std::size_t before = shunt.log().size();
+    ASSERT_TRUE(shunt.reload(changed)) << shunt.log();
+    const std::string since = shunt.log().substr(before);
+    EXPECT_NE(since.find("reload: dns.fake_ip_ttl = 7 applied"), std::string::npos) << since;
+    EXPECT_NE(since.find("reload: dns.fake_ip_range = \"198.18.0.0/16\" takes effect at the "
+                         "next start"),
+              std::string::npos)
+        << since;
+    EXPECT_EQ(ttl(), 7) << shunt.log();
     EXPECT_EQ(shunt.stop(), 0);
 }
 
