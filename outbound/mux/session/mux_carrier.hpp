@@ -10,7 +10,12 @@
 //    gets that stream reset (code flow_control), the others go on;
 //  - while all streams together hold more than the session cap, WINDOW_UPDATEs wait.
 // close(reason) is idempotent: every stream fails at once with the reason, timers stop,
-// the owner hears about it once.
+// the owner hears about it once. A protocol error is the one other way to end: GOAWAY
+// (code 1) first, the same close after it.
+//
+// The class is written in three files: the core (mux_carrier.cpp: streams and their
+// phases, keepalive, the end), the reading half (mux_carrier_reading.cpp) and the writing
+// half (mux_carrier_writing.cpp).
 #pragma once
 
 #include <chrono>
@@ -114,29 +119,41 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     boost::asio::any_io_executor executor() const { return executor_; }
 
   private:
+    // mux_carrier.cpp: streams, phases, life.
     void begin(const Key& proof);
+    std::shared_ptr<StreamState> find(std::uint16_t id) const;
+    std::shared_ptr<StreamState> add_stream(std::uint16_t id);
+    void advance(StreamState& stream, StreamEvent event);
+    void free_stream(StreamState& stream, StreamPhase before);
+    void notify_reader(StreamState& stream);
+    void drop_received(StreamState& stream);
+    void fail_stream(StreamState& stream, const boost::system::error_code& ec, std::string reason);
+    void arm_tick();
+    void on_tick();
+    void protocol_error(const std::string& what);
+    void stop_lingering();
+    void end(const std::string& reason);
+
+    // mux_carrier_reading.cpp: frames in.
     void do_read();
     void on_read(const boost::system::error_code& ec, std::size_t n);
-    bool handle_auth_ok();
-    bool handle_frame(const Frame& frame);
-    bool handle_open(const Frame& frame);
+    std::size_t read_auth_ok();
+    void handle_frame(const Frame& frame);
+    void handle_stream_frame(StreamState& stream, const Frame& frame);
+    void handle_open(const Frame& frame);
     void handle_data(StreamState& stream, const Frame& frame);
-    void handle_end(StreamState& stream, bool fin, const CodeReason* failure);
+    void handle_fin(StreamState& stream);
+    void handle_failure(StreamState& stream, const CodeReason& failure);
+
+    // mux_carrier_writing.cpp: frames out, credit.
     void flush();
     void on_written(const boost::system::error_code& ec);
     void resume_writers();
     void pump_write(StreamState& stream);
-    void maybe_free(StreamState& stream);
-    void drop_received(StreamState& stream);
-    void fail_stream(StreamState& stream, const boost::system::error_code& ec, std::string reason);
-    void notify_reader(StreamState& stream);
+    void abort_stalled_writers(std::chrono::steady_clock::time_point now);
     void send_window_update(StreamState& stream);
     void send_owed_updates();
     void send_ping();
-    void arm_tick();
-    void on_tick();
-    std::shared_ptr<StreamState> find(std::uint16_t id) const;
-    std::shared_ptr<StreamState> add_stream(std::uint16_t id, Network network);
 
     boost::asio::any_io_executor executor_;
     std::shared_ptr<TlsChannel> tls_;
@@ -163,6 +180,7 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     std::vector<std::uint8_t> out_;      // frames not yet handed to TLS
     std::vector<std::uint8_t> writing_;  // frames TLS is writing
     bool writing_now_ = false;
+    bool lingering_ = false;  // closed after a protocol error; the GOAWAY is still going out
 
     boost::asio::steady_timer tick_;
     std::chrono::steady_clock::time_point last_received_;

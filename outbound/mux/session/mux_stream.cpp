@@ -14,13 +14,13 @@ MuxStream::MuxStream(std::shared_ptr<MuxCarrier> carrier, std::shared_ptr<Stream
     : carrier_(std::move(carrier)), state_(std::move(state)) {}
 
 MuxStream::~MuxStream() {
-    // Both ends done: a graceful close frees the id; otherwise the stream is aborted.
-    close(state_->sent_fin && state_->received_fin);
+    // Closed (both ends done) needs nothing more; otherwise the stream is aborted.
+    close(state_->phase == StreamPhase::closed);
 }
 
 void MuxStream::async_write(std::vector<boost::asio::const_buffer> buffers, WriteHandler handler) {
     auto& s = *state_;
-    if (s.error || s.carrier == nullptr || s.sent_end) {
+    if (s.error || s.carrier == nullptr || sent_end(s.phase)) {
         const auto ec = s.error ? s.error : make_error_code(boost::asio::error::broken_pipe);
         boost::asio::post(carrier_->executor(),
                           [handler = std::move(handler), ec] { handler(ec, 0); });
@@ -49,7 +49,7 @@ std::size_t MuxStream::read_some(std::span<std::uint8_t> into, boost::system::er
     if (s.buffered == 0) {
         if (s.error)
             ec = s.error;
-        else if (s.received_fin)
+        else if (received_end(s.phase))
             ec = boost::asio::error::eof;
         else if (s.carrier == nullptr)
             ec = boost::asio::error::connection_aborted;
@@ -96,11 +96,11 @@ void MuxStream::close(bool graceful) {
         s.carrier->stream_shutdown(s);
         // The peer is still sending and nobody will read it: abort its direction rather than
         // let it stall on credit that never comes back (RESET may follow our FIN).
-        if (!s.received_end) s.carrier->stream_abort(s, ResultCode::cancelled, "closed");
+        if (!received_end(s.phase)) s.carrier->stream_abort(s, ResultCode::cancelled, "closed");
     } else {
         s.carrier->stream_abort(s, ResultCode::cancelled, "closed");
     }
-    s.detached = true;
+    // Now in "reset sent" or "closed": data that still arrives is dropped.
 }
 
 void MuxStream::accept() {
@@ -112,7 +112,7 @@ void MuxStream::refuse(ResultCode code, std::string_view reason) {
 }
 
 bool MuxStream::send_datagram(const HostPort& address, std::span<const std::uint8_t> data) {
-    if (state_->carrier == nullptr || state_->sent_end || state_->error) return false;
+    if (state_->carrier == nullptr || sent_end(state_->phase) || state_->error) return false;
     return state_->carrier->stream_datagram(*state_, address, data);
 }
 

@@ -17,29 +17,19 @@
 
 #include "outbound/mux/protocol/frame.hpp"
 #include "outbound/mux/session/receive_window.hpp"
+#include "outbound/mux/session/stream_phase.hpp"
 #include "outbound/stream.hpp"
 
 namespace shunt::outbound::mux {
 
 class MuxCarrier;
 
-enum class StreamPhase : std::uint8_t {
-    opening,  // OPEN sent / received, no OPEN_RESULT yet (data may already flow)
-    open,
-    closed,  // both ends sent and received, or failed: the id is free
-};
-
 struct StreamState {
     MuxCarrier* carrier = nullptr;  // null once the carrier is gone
     std::uint16_t id = 0;
-    Network network = Network::tcp;
+    // Written only by MuxCarrier::advance (docs/mux.md, "States"); the ends a stream has
+    // sent and received, and whether its data is still taken, are questions to it.
     StreamPhase phase = StreamPhase::opening;
-    bool detached = false;  // the handle let go: received data is dropped
-    bool sent_end = false;  // our FIN or RESET went out
-    bool sent_fin = false;
-    bool sent_reset = false;
-    bool received_end = false;  // the peer's FIN, RESET or failed OPEN_RESULT arrived
-    bool received_fin = false;
     boost::system::error_code error;  // set once the stream failed (reads and writes report it)
     std::string reason;
 
@@ -58,7 +48,7 @@ struct StreamState {
     std::size_t write_offset = 0;  // bytes of it copied
     std::size_t write_total = 0;   // bytes copied so far (the handler's count)
     Stream::WriteHandler write_handler;
-    bool fin_after_write = false;
+    bool fin_after_write = false;   // shutdown_send came while a write was in progress
     std::uint64_t send_credit = 0;  // bytes we may still send
     bool waiting_credit = false;
     std::chrono::steady_clock::time_point waiting_since{};
@@ -69,7 +59,8 @@ struct StreamState {
     // UDP streams: the stream failed or the peer ended it (once).
     std::function<void(const boost::system::error_code&, const std::string&)> on_end;
 
-    bool readable() const { return buffered > 0 || received_fin || error; }
+    // Something for read_some: bytes, the peer's end (EOF, or the error a RESET set), an error.
+    bool readable() const { return buffered > 0 || received_end(phase) || error; }
 };
 
 }  // namespace shunt::outbound::mux
