@@ -26,22 +26,21 @@ class FlowClassifier {
     FlowClassifier(DestinationNames& names, std::shared_ptr<rules::RuleEngine> engine,
                    std::shared_ptr<outbound::OutboundSet> outbounds);
 
-    // The first pass. Its outcome is final unless it is `deciding`: then call resolve(), or
-    // look the domain up yourself and call finish().
+    // The first pass. Its outcome is final unless it is `deciding`: then call resolve().
     std::shared_ptr<ClassifiedFlow> classify(const FlowRequest& request);
-    // Resolves the flow's domain once, finishes the verdict and picks the outbound. `done`
-    // runs from the loop, also when the name did not resolve (IP rules then miss).
+    // Resolves the flow's domain once (flow->resolved), finishes the verdict and picks the
+    // outbound: TCP and UDP alike. `done` runs from the loop, also when the name did not
+    // resolve (IP rules then miss).
     void resolve(const std::shared_ptr<ClassifiedFlow>& flow, std::function<void()> done);
-    // The second pass, with the addresses the domain resolved to (empty: it did not).
-    void finish(ClassifiedFlow& flow, std::vector<IpAddress> addresses);
 
     // A reload's outbounds: flows classified from now on use them.
     void set_outbounds(std::shared_ptr<outbound::OutboundSet> outbounds) {
         outbounds_ = std::move(outbounds);
     }
-    DestinationNames& names() { return names_; }
 
   private:
+    // The second pass, with the addresses the domain resolved to (empty: it did not).
+    void finish(ClassifiedFlow& flow, std::vector<IpAddress> addresses);
     void pick_outbound(ClassifiedFlow& flow);
     void log_unknown_fake_ip(const ClassifiedFlow& flow);
 

@@ -1,84 +1,70 @@
 #include "flow/flow_registry.hpp"
 
-#include "flow/classified_flow.hpp"
-#include "outbound/outbound.hpp"
-
 namespace shunt::flow {
 
-LiveFlow LiveFlow::from(const ClassifiedFlow& flow) {
-    LiveFlow live;
-    live.network = flow.request.network;
-    live.source = flow.request.source;
-    live.destination = flow.request.destination;
-    live.domain = flow.domain;
-    if (flow.owner) {
-        live.process_name = flow.owner->name;
-        live.process_path = flow.owner->path;
-    }
-    live.set_route(flow);
-    live.start = std::chrono::system_clock::now();
-    return live;
+FlowRegistry::~FlowRegistry() {
+    // Flows that outlive the registry (sessions torn down after it) must not reach back.
+    while (oldest_ != nullptr) remove(*oldest_);
 }
 
-void LiveFlow::set_route(const ClassifiedFlow& flow) {
-    const rules::Decision& decision = flow.verdict.decision;
-    rule_payload.clear();
-    chain.clear();
-    if (flow.verdict.mode != rules::Mode::rule) {
-        rule = std::string(decision.target);  // "GLOBAL" or "DIRECT": the mode's target
-    } else if (decision.rule_index == rules::Decision::npos) {
-        rule = "MATCH";
-    } else {
-        rule = std::string(rules::rule_type_name(decision.type));
-        rule_payload = std::string(decision.payload);
-    }
-    for (const outbound::Outbound* hop = flow.outbound; hop != nullptr;
-         hop = hop->selected_member())
-        chain.insert(chain.begin(), hop->name());
-}
-
-void FlowRegistry::add(const std::shared_ptr<LiveFlow>& flow) {
-    flow->id = next_id_++;
-    flows_.emplace(flow->id, flow);
+void FlowRegistry::add(LiveFlow& flow, FlowOwner& owner) {
+    if (flow.registry_ != nullptr) return;
+    flow.id = next_id_++;
+    flow.registry_ = this;
+    flow.owner_ = &owner;
+    flow.older_ = newest_;
+    flow.newer_ = nullptr;
+    if (newest_ != nullptr)
+        newest_->newer_ = &flow;
+    else
+        oldest_ = &flow;
+    newest_ = &flow;
+    ++size_;
     ++ended_.flows;
 }
 
-void FlowRegistry::remove(std::uint64_t id) {
-    auto it = flows_.find(id);
-    if (it == flows_.end()) return;
-    ended_.upload += it->second->upload;
-    ended_.download += it->second->download;
-    flows_.erase(it);
+void FlowRegistry::remove(LiveFlow& flow) {
+    if (flow.registry_ != this) return;
+    ended_.upload += flow.upload;
+    ended_.download += flow.download;
+    (flow.older_ != nullptr ? flow.older_->newer_ : oldest_) = flow.newer_;
+    (flow.newer_ != nullptr ? flow.newer_->older_ : newest_) = flow.older_;
+    flow.registry_ = nullptr;
+    flow.owner_ = nullptr;
+    flow.older_ = flow.newer_ = nullptr;
+    --size_;
 }
 
 bool FlowRegistry::close(std::uint64_t id) {
-    auto it = flows_.find(id);
-    if (it == flows_.end()) return false;
-    // The close may remove the flow (and others) from the map: hold it, not the iterator.
-    auto flow = it->second;
-    if (flow->close) flow->close();
-    return true;
+    for (LiveFlow* flow = oldest_; flow != nullptr; flow = flow->newer_) {
+        if (flow->id != id) continue;
+        flow->owner_->close_flow();  // may remove and destroy the flow
+        return true;
+    }
+    return false;
 }
 
 std::size_t FlowRegistry::close_all() {
-    std::vector<std::shared_ptr<LiveFlow>> flows;
-    flows.reserve(flows_.size());
-    for (const auto& [id, flow] : flows_) flows.push_back(flow);
-    for (const auto& flow : flows)
-        if (flow->close) flow->close();
-    return flows.size();
+    // Owners first: a close removes (and may destroy) its own flow, never another one.
+    std::vector<FlowOwner*> owners;
+    owners.reserve(size_);
+    for (LiveFlow* flow = oldest_; flow != nullptr; flow = flow->newer_)
+        owners.push_back(flow->owner_);
+    for (FlowOwner* owner : owners) owner->close_flow();
+    return owners.size();
 }
 
-std::vector<std::shared_ptr<const LiveFlow>> FlowRegistry::list() const {
-    std::vector<std::shared_ptr<const LiveFlow>> out;
-    out.reserve(flows_.size());
-    for (const auto& [id, flow] : flows_) out.push_back(flow);
+std::vector<FlowRecord> FlowRegistry::list() const {
+    std::vector<FlowRecord> out;
+    out.reserve(size_);
+    for (const LiveFlow* flow = oldest_; flow != nullptr; flow = flow->newer_)
+        out.push_back(static_cast<const FlowRecord&>(*flow));
     return out;
 }
 
 FlowRegistry::Totals FlowRegistry::totals() const {
     Totals totals = ended_;
-    for (const auto& [id, flow] : flows_) {
+    for (const LiveFlow* flow = oldest_; flow != nullptr; flow = flow->newer_) {
         totals.upload += flow->upload;
         totals.download += flow->download;
     }

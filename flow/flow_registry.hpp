@@ -4,12 +4,12 @@
 // resolves, its rule is the one waiting for it, and its datagrams queue); both remove it
 // when they end. The bytes of ended flows stay in the totals.
 //
+// The flows are linked oldest first through themselves (LiveFlow's hooks): adding and
+// removing cost no allocation; finding one by id walks the list (the API does that, rarely).
 // Lives on the netstack's loop like the sessions: no locks; the API posts its calls there.
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <vector>
 
 #include "flow/live_flow.hpp"
@@ -25,28 +25,31 @@ class FlowRegistry {
     };
 
     FlowRegistry() = default;
+    ~FlowRegistry();
     FlowRegistry(const FlowRegistry&) = delete;
     FlowRegistry& operator=(const FlowRegistry&) = delete;
 
-    // Gives the flow its id and lists it. The session keeps the pointer and counts bytes
-    // into it.
-    void add(const std::shared_ptr<LiveFlow>& flow);
-    // Unlists it, keeping its bytes in the totals. Unknown ids are ignored (idempotent).
-    void remove(std::uint64_t id);
+    // Gives the flow its id and lists it until remove() or its destruction; `owner` closes
+    // it. The session keeps the flow and counts bytes into it.
+    void add(LiveFlow& flow, FlowOwner& owner);
+    // Unlists it, keeping its bytes in the totals. Idempotent.
+    void remove(LiveFlow& flow);
 
-    // Calls the flow's close; false when no flow has that id.
+    // Closes the flow through its owner; false when no flow has that id.
     bool close(std::uint64_t id);
     // Closes every listed flow; returns how many.
     std::size_t close_all();
 
-    // Oldest first.
-    std::vector<std::shared_ptr<const LiveFlow>> list() const;
-    std::size_t size() const { return flows_.size(); }
+    // Copies, oldest first.
+    std::vector<FlowRecord> list() const;
+    std::size_t size() const { return size_; }
     // Listed flows included.
     Totals totals() const;
 
   private:
-    std::map<std::uint64_t, std::shared_ptr<LiveFlow>> flows_;  // ids grow: oldest first
+    LiveFlow* oldest_ = nullptr;
+    LiveFlow* newest_ = nullptr;
+    std::size_t size_ = 0;
     std::uint64_t next_id_ = 1;
     Totals ended_;  // bytes of flows no longer listed; flows counts every add
 };

@@ -59,7 +59,7 @@ void TcpFlowRouter::on_accept(tcp_pcb* pcb) {
 
 void TcpFlowRouter::on_closed(TcpSession& session) {
     sessions_.erase(session.id());
-    if (session.live_flow()) registry_.remove(session.live_flow()->id);
+    if (session.live_flow() != nullptr) registry_.remove(*session.live_flow());
 }
 
 void TcpFlowRouter::route(const std::shared_ptr<TcpSession>& session) {
@@ -108,11 +108,8 @@ void TcpFlowRouter::connect(const std::shared_ptr<TcpSession>& session,
                            return;
                        }
                        ++stats_.relayed;
-                       auto live = std::make_shared<flow::LiveFlow>(flow::LiveFlow::from(*flow));
-                       registry_.add(live);
-                       live->close = [weak = std::weak_ptr<TcpSession>(session)] {
-                           if (auto s = weak.lock()) s->close(CloseReason::killed);
-                       };
+                       auto live = std::make_unique<flow::LiveFlow>(flow::FlowRecord::from(*flow));
+                       registry_.add(*live, *session);
                        session->attach(std::move(stream), std::move(live));
                    });
 }

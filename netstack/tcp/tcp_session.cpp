@@ -110,7 +110,7 @@ void TcpSession::detach_pcb() {
 }
 
 void TcpSession::attach(std::unique_ptr<outbound::Stream> stream,
-                        std::shared_ptr<flow::LiveFlow> live) {
+                        std::unique_ptr<flow::LiveFlow> live) {
     if (state_ != TcpSessionState::waiting_outbound) {
         stream->close(false);
         return;

@@ -24,15 +24,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "flow/live_flow.hpp"
 #include "net/ip_address.hpp"
 #include "outbound/stream.hpp"
 
 struct tcp_pcb;
 struct pbuf;
-
-namespace shunt::flow {
-struct LiveFlow;
-}
 
 namespace shunt::netstack {
 
@@ -58,7 +55,7 @@ struct TcpSessionOptions {
     std::chrono::seconds idle_timeout{300};
 };
 
-class TcpSession : public std::enable_shared_from_this<TcpSession> {
+class TcpSession final : public std::enable_shared_from_this<TcpSession>, public flow::FlowOwner {
   public:
     using ClosedHandler = std::function<void(TcpSession&, CloseReason)>;
 
@@ -76,19 +73,22 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     std::uint64_t id() const { return id_; }
 
     // The outbound is connected: start relaying. Once closed, the stream is aborted. The
-    // live flow (may be null) counts the bytes relayed each way.
+    // live flow (may be null; the registry lists it with this session as its owner) counts
+    // the bytes relayed each way.
     void attach(std::unique_ptr<outbound::Stream> stream,
-                std::shared_ptr<flow::LiveFlow> live = nullptr);
+                std::unique_ptr<flow::LiveFlow> live = nullptr);
     // No outbound: reset the application's connection, with the reason logged.
     void refuse(const std::string& reason);
     // Idempotent: ends the session, RST or FIN as the reason says, and reports once.
     void close(CloseReason reason);
     // The owner is going away: do not report the close to it.
     void forget_owner() { on_closed_ = nullptr; }
+    // The flow registry ends the flow (the REST API): reset both ways.
+    void close_flow() override { close(CloseReason::killed); }
 
     std::uint64_t bytes_to_outbound() const { return bytes_to_outbound_; }
     std::uint64_t bytes_to_app() const { return bytes_to_app_; }
-    const std::shared_ptr<flow::LiveFlow>& live_flow() const { return live_; }
+    flow::LiveFlow* live_flow() const { return live_.get(); }
 
   private:
     struct Callbacks;  // lwIP's C callbacks
@@ -114,7 +114,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     TcpSessionOptions options_;
     ClosedHandler on_closed_;
     std::unique_ptr<outbound::Stream> stream_;
-    std::shared_ptr<flow::LiveFlow> live_;
+    std::unique_ptr<flow::LiveFlow> live_;
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point last_activity_;
     Endpoint source_;

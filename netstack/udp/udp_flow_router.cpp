@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "flow/destination_names.hpp"
 #include "flow/flow_classifier.hpp"
 #include "flow/live_flow.hpp"
 #include "outbound/resolving_udp_outbound.hpp"
@@ -14,7 +13,6 @@ UdpFlowRouter::UdpFlowRouter(flow::FlowClassifier& classifier) : classifier_(cla
 UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& request) {
     ++stats_.flows;
     auto flow = classifier_.classify({rules::Network::udp, request.source, request.destination});
-    auto live = std::make_shared<flow::LiveFlow>(flow::LiveFlow::from(*flow));
     if (flow->outcome != flow::FlowOutcome::deciding) {
         std::string refusal;
         auto opened = open(*flow, refusal);
@@ -22,18 +20,18 @@ UdpSessionPlan UdpFlowRouter::operator()(const UdpFlow& request) {
             log_refusal(request, refusal);
             return {};
         }
-        return {std::move(opened), request.destination, std::move(live)};
+        return {std::move(opened), request.destination,
+                std::make_shared<flow::LiveFlow>(flow::FlowRecord::from(*flow))};
     }
-    // An IP rule waits for the name's address: resolve, finish the decision, then open.
-    auto lookup = [&names = classifier_.names()](const std::string& name,
-                                                 outbound::AddressCallback done) {
-        names.lookup_addresses(name, std::move(done));
+    // Listed while the name resolves, with the rule that waits for it.
+    auto live = std::make_shared<flow::LiveFlow>(flow::FlowRecord::from(*flow));
+    // An IP rule waits for the name's address: the classifier resolves it and finishes the
+    // decision (as for TCP), then the outbound opens; datagrams queue meanwhile.
+    auto lookup = [this, flow](const std::string&, outbound::AddressCallback done) {
+        classifier_.resolve(flow, [flow, done = std::move(done)] { done({}, flow->resolved); });
     };
-    auto connect = [this, flow, live](const std::optional<IpAddress>& resolved,
+    auto connect = [this, flow, live](const std::optional<IpAddress>&,
                                       std::string& refusal) -> std::unique_ptr<UdpOutbound> {
-        std::vector<IpAddress> addresses;
-        if (resolved) addresses.push_back(*resolved);
-        classifier_.finish(*flow, std::move(addresses));
         live->set_route(*flow);
         return open(*flow, refusal);
     };

@@ -18,7 +18,7 @@
 namespace shunt::flow {
 class ClassifiedFlow;
 class FlowClassifier;
-struct LiveFlow;
+class LiveFlow;
 }  // namespace shunt::flow
 
 namespace shunt::netstack {

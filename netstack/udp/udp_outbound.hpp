@@ -12,7 +12,7 @@
 #include "outbound/udp_outbound.hpp"
 
 namespace shunt::flow {
-struct LiveFlow;
+class LiveFlow;
 }
 
 namespace shunt::netstack {

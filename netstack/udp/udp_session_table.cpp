@@ -138,20 +138,19 @@ UdpSessionTable::SessionList::iterator UdpSessionTable::open_session(const FlowK
         ++counters_.sessions_evicted;
         close_session(std::prev(sessions_.end()), UdpCloseReason::evicted);
     }
-    sessions_.push_front(Session{key, plan.remote, std::move(plan.outbound), {}, nullptr});
+    sessions_.emplace_front();
     const auto session = sessions_.begin();
+    session->key = key;
+    session->remote = plan.remote;
+    session->outbound = std::move(plan.outbound);
+    session->table = this;
     index_.emplace(key, session);
     ++counters_.sessions_opened;
 
     const std::weak_ptr<bool> alive = alive_;
     if (registry_ && plan.live) {
         session->live = std::move(plan.live);
-        session->live->close = [this, alive, key] {
-            if (const auto token = alive.lock(); !token || !*token) return;
-            if (const auto found = index_.find(key); found != index_.end())
-                close_session(found->second, UdpCloseReason::killed);
-        };
-        registry_->add(session->live);
+        registry_->add(*session->live, *session);
     }
     session->outbound->start(
         [this, alive, key](std::span<const std::uint8_t> payload, const Endpoint& from) {
@@ -167,6 +166,11 @@ UdpSessionTable::SessionList::iterator UdpSessionTable::open_session(const FlowK
             close_session(found->second, UdpCloseReason::outbound_error);
         });
     return session;
+}
+
+void UdpSessionTable::Session::close_flow() {
+    if (const auto found = table->index_.find(key); found != table->index_.end())
+        table->close_session(found->second, UdpCloseReason::killed);
 }
 
 void UdpSessionTable::touch(SessionList::iterator session) {
@@ -202,7 +206,7 @@ void UdpSessionTable::close_session(SessionList::iterator session, UdpCloseReaso
     spdlog::trace("udp {} -> {}: closed ({})", session->key.source.to_string(),
                   session->key.destination.to_string(), to_string(reason));
     std::unique_ptr<UdpOutbound> outbound = std::move(session->outbound);
-    if (session->live) registry_->remove(session->live->id);
+    if (session->live) registry_->remove(*session->live);
     index_.erase(session->key);
     sessions_.erase(session);
     outbound->close();

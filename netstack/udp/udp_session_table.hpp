@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/log_rate_limit.hpp"
+#include "flow/live_flow.hpp"
 #include "netstack/packet/ip_packet.hpp"
 #include "netstack/packet/packet_writer.hpp"
 #include "netstack/udp/udp_outbound.hpp"
@@ -101,12 +102,15 @@ class UdpSessionTable {
     struct FlowKeyHash {
         std::size_t operator()(const FlowKey& key) const noexcept;
     };
-    struct Session {
+    // Listed in the flow registry (when there is one) as the owner of its flow.
+    struct Session final : flow::FlowOwner {
         FlowKey key;
         Endpoint remote;
         std::unique_ptr<UdpOutbound> outbound;
         std::chrono::steady_clock::time_point last_active;
         std::shared_ptr<flow::LiveFlow> live;
+        UdpSessionTable* table = nullptr;
+        void close_flow() override;
     };
     // Most recently active first.
     using SessionList = std::list<Session>;

@@ -9,12 +9,12 @@
 #include <boost/asio/post.hpp>
 
 #include "config/config_loader.hpp"
-#include "flow/destination_names.hpp"
 #include "flow/flow_classifier.hpp"
 #include "flow/live_flow.hpp"
 #include "outbound/outbound_builder.hpp"
 #include "outbound/outbound_set.hpp"
 #include "rules/engine/rule_build.hpp"
+#include "tests/support/table_destination_names.hpp"
 
 namespace shunt::flow {
 namespace {
@@ -39,42 +39,6 @@ name = "proxy"
 type = "select"
 proxies = ["home", "DIRECT"]
 )";
-
-// The pool's part: 198.18.0.0/15 is fake; a few of its addresses name domains.
-class TableNames final : public DestinationNames {
-  public:
-    explicit TableNames(boost::asio::io_context& io) : io_(io) {}
-
-    bool is_fake(const IpAddress& address) const override {
-        return Prefix::parse("198.18.0.0/15")->contains(address);
-    }
-    std::optional<std::string> domain_for(const IpAddress& address) override {
-        auto it = domains.find(address.to_string());
-        if (it == domains.end()) return std::nullopt;
-        return it->second;
-    }
-    void lookup_addresses(const std::string& name, outbound::AddressCallback done) override {
-        ++lookups;
-        std::vector<IpAddress> found;
-        if (auto it = addresses.find(name); it != addresses.end()) found = it->second;
-        boost::asio::post(io_, [done = std::move(done), found] {
-            done(found.empty() ? make_error_code(boost::system::errc::host_unreachable)
-                               : boost::system::error_code(),
-                 found);
-        });
-    }
-
-    std::map<std::string, std::string> domains{{"198.18.0.5", "named.test"},
-                                               {"198.18.0.6", "www.ads.test"},
-                                               {"198.18.0.7", "resolves.test"},
-                                               {"198.18.0.8", "nowhere.test"}};
-    std::map<std::string, std::vector<IpAddress>> addresses{
-        {"resolves.test", {*IpAddress::parse("203.0.113.9"), *IpAddress::parse("203.0.113.10")}}};
-    int lookups = 0;
-
-  private:
-    boost::asio::io_context& io_;
-};
 
 class FlowClassifierTest : public ::testing::TestWithParam<rules::Network> {
   protected:
@@ -104,7 +68,7 @@ class FlowClassifierTest : public ::testing::TestWithParam<rules::Network> {
     }
 
     boost::asio::io_context io;
-    TableNames names{io};
+    test::TableNames names{io};
     std::shared_ptr<const Config> config;
     std::shared_ptr<rules::RuleEngine> engine;
     std::shared_ptr<outbound::OutboundSet> outbounds;
@@ -129,7 +93,7 @@ TEST_P(FlowClassifierTest, AFakeIpIsRoutedByItsDomainAndDialedByName) {
     EXPECT_EQ(target.port, 443);
     EXPECT_EQ(names.lookups, 0);
 
-    const LiveFlow live = LiveFlow::from(*flow);
+    const FlowRecord live = FlowRecord::from(*flow);
     EXPECT_EQ(live.network, GetParam());
     EXPECT_EQ(live.domain, "named.test");
     EXPECT_EQ(live.rule, "DOMAIN");
@@ -162,7 +126,7 @@ TEST_P(FlowClassifierTest, AnIpRuleResolvesTheDomainOnceAndResumes) {
     const auto target = flow->target();
     EXPECT_EQ(target.domain, "resolves.test");
     EXPECT_EQ(target.resolved.size(), 2U) << "the outbound dials what was resolved";
-    EXPECT_EQ(LiveFlow::from(*flow).rule, "IP-CIDR");
+    EXPECT_EQ(FlowRecord::from(*flow).rule, "IP-CIDR");
 }
 
 TEST_P(FlowClassifierTest, ANameThatDoesNotResolveMissesTheIpRules) {
@@ -172,7 +136,7 @@ TEST_P(FlowClassifierTest, ANameThatDoesNotResolveMissesTheIpRules) {
     EXPECT_EQ(flow->outcome, FlowOutcome::routed);
     EXPECT_EQ(flow->outbound->name(), "DIRECT");
     EXPECT_TRUE(flow->resolved.empty());
-    EXPECT_EQ(LiveFlow::from(*flow).rule, "MATCH");
+    EXPECT_EQ(FlowRecord::from(*flow).rule, "MATCH");
 }
 
 TEST_P(FlowClassifierTest, ARealDestinationIsDecidedByItsAddressWithoutALookup) {
@@ -209,7 +173,7 @@ TEST_P(FlowClassifierTest, GlobalModeNamesTheModeAsTheRule) {
     engine->set_mode(rules::Mode::global);
     const auto flow = classify("198.18.0.5:443");
     EXPECT_EQ(flow->outbound->name(), "GLOBAL");
-    const LiveFlow live = LiveFlow::from(*flow);
+    const FlowRecord live = FlowRecord::from(*flow);
     EXPECT_EQ(live.rule, "GLOBAL");
     EXPECT_EQ(live.chain, (std::vector<std::string>{"home", "GLOBAL"}));
 }

@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "flow/flow_registry.hpp"
 #include "netstack/lwip/lwip_stack.hpp"
 #include "netstack/route/route_setup.hpp"
 #include "netstack/tcp/tcp_session.hpp"
@@ -130,6 +131,8 @@ class TcpSessionTest : public ::testing::Test {
         auto session = std::make_shared<TcpSession>(io_.get_executor(), pcb, TcpSessionOptions{},
                                                     [this](TcpSession& s, CloseReason reason) {
                                                         reasons_.push_back(reason);
+                                                        if (s.live_flow() != nullptr)
+                                                            registry_.remove(*s.live_flow());
                                                         sessions_.erase(s.id());
                                                     });
         sessions_.emplace(session->id(), session);
@@ -137,14 +140,19 @@ class TcpSessionTest : public ::testing::Test {
         if (session->destination().port == 80) port = echo_->port();
         if (session->destination().port == 81) port = resetter_->port();
         auto socket = std::make_shared<tcp::socket>(io_);
-        socket->async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
-                              [session, socket](const boost::system::error_code& ec) {
-                                  if (ec)
-                                      session->refuse(ec.message());
-                                  else
-                                      session->attach(std::make_unique<outbound::TcpSocketStream>(
-                                          std::move(*socket)));
-                              });
+        // Listed in the flow registry once connected, as TcpFlowRouter does.
+        socket->async_connect(
+            tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+            [this, session, socket](const boost::system::error_code& ec) {
+                if (ec) return session->refuse(ec.message());
+                flow::FlowRecord record;
+                record.source = session->source();
+                record.destination = session->destination();
+                auto live = std::make_unique<flow::LiveFlow>(std::move(record));
+                registry_.add(*live, *session);
+                session->attach(std::make_unique<outbound::TcpSocketStream>(std::move(*socket)),
+                                std::move(live));
+            });
     }
 
     // Runs the loop until `done` or the time limit.
@@ -155,6 +163,7 @@ class TcpSessionTest : public ::testing::Test {
     }
 
     asio::io_context io_;
+    flow::FlowRegistry registry_;
     std::unique_ptr<test::NetnsGuard> netns_;
     std::unique_ptr<TunDevice> tun_;
     std::unique_ptr<RouteSetup> routes_;
@@ -359,6 +368,46 @@ TEST_F(TcpSessionTest, AReportPostedBeforeTheOwnerForgotTheSessionIsDropped) {
     io_.poll();
     EXPECT_TRUE(reasons_.empty()) << "the forgotten owner heard of the close";
     EXPECT_EQ(session->state(), TcpSessionState::closed);
+}
+
+// The flow registry lists a relaying session with the bytes it moved each way, and
+// closing it there (the REST API) resets the application's connection.
+TEST_F(TcpSessionTest, RegistryListsTheFlowWithItsBytesAndClosesIt) {
+    tcp::socket app(io_);
+    std::array<char, 1000> reply{};
+    bool echoed = false;
+    boost::system::error_code after_close;
+    bool ended = false;
+    app.async_connect(tcp::endpoint(asio::ip::make_address("198.18.5.10"), 80), [&](auto ec) {
+        ASSERT_FALSE(ec);
+        static const std::string request(1000, 'r');
+        asio::async_write(app, asio::buffer(request), [](auto, std::size_t) {});
+        asio::async_read(app, asio::buffer(reply), [&](auto ec2, std::size_t) {
+            ASSERT_FALSE(ec2) << ec2.message();
+            echoed = true;
+        });
+    });
+    run_until([&] { return echoed; }, std::chrono::seconds(5));
+    ASSERT_TRUE(echoed);
+    const auto listed = registry_.list();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].destination, *Endpoint::parse("198.18.5.10:80"));
+    EXPECT_EQ(listed[0].upload, 1000u);
+    EXPECT_EQ(listed[0].download, 1000u);
+
+    std::array<char, 1> one{};
+    app.async_read_some(asio::buffer(one), [&](auto ec, std::size_t) {
+        after_close = ec;
+        ended = true;
+    });
+    EXPECT_TRUE(registry_.close(listed[0].id));
+    run_until([&] { return ended && sessions_.empty(); }, std::chrono::seconds(5));
+    EXPECT_EQ(after_close, asio::error::connection_reset) << after_close.message();
+    ASSERT_EQ(reasons_.size(), 1u);
+    EXPECT_EQ(reasons_[0], CloseReason::killed);
+    EXPECT_EQ(registry_.size(), 0u);
+    EXPECT_EQ(registry_.totals().upload, 1000u);
+    EXPECT_EQ(registry_.totals().download, 1000u);
 }
 
 }  // namespace

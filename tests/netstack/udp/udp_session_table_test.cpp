@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "flow/flow_registry.hpp"
 #include "netstack/packet/udp_datagram.hpp"
 
 namespace shunt::netstack {
@@ -59,10 +60,12 @@ struct Written {
 
 class UdpSessionTableTest : public ::testing::Test {
   protected:
-    UdpSessionTable make_table(UdpSessionLimits limits = {}) {
+    // With a registry, every plan carries a live flow (as UdpFlowRouter's do).
+    UdpSessionTable make_table(UdpSessionLimits limits = {},
+                               flow::FlowRegistry* registry = nullptr) {
         return UdpSessionTable(
             io.get_executor(),
-            [this](const UdpFlow& flow) -> UdpSessionPlan {
+            [this, registry](const UdpFlow& flow) -> UdpSessionPlan {
                 flows.push_back(flow);
                 if (refuse) return {};
                 auto probe = std::make_shared<OutboundProbe>();
@@ -72,7 +75,15 @@ class UdpSessionTableTest : public ::testing::Test {
                 if (flow.destination.address == *IpAddress::parse("198.18.3.4")) {
                     remote = *Endpoint::parse("10.0.0.53:5353");
                 }
-                return {std::make_unique<ScriptedOutbound>(probe), remote, nullptr};
+                std::shared_ptr<flow::LiveFlow> live;
+                if (registry != nullptr) {
+                    flow::FlowRecord record;
+                    record.network = rules::Network::udp;
+                    record.source = flow.source;
+                    record.destination = flow.destination;
+                    live = std::make_shared<flow::LiveFlow>(std::move(record));
+                }
+                return {std::make_unique<ScriptedOutbound>(probe), remote, std::move(live)};
             },
             [this](std::span<const std::uint8_t> packet) {
                 const auto parsed = parse_ip_packet(packet);
@@ -83,7 +94,7 @@ class UdpSessionTableTest : public ::testing::Test {
                     {datagram->source, datagram->destination,
                      std::string(datagram->payload.begin(), datagram->payload.end())});
             },
-            limits);
+            limits, registry);
     }
 
     // Feeds the table a datagram as the TUN would.
@@ -132,6 +143,35 @@ TEST_F(UdpSessionTableTest, OneSessionPerFlowSendingToTheRemote) {
     EXPECT_EQ(table.counters().sessions_opened, 2u);
     EXPECT_EQ(table.counters().packets_out, 3u);
     EXPECT_EQ(table.counters().bytes_out, 3u + 3u + 17u);
+}
+
+// The flow registry lists a session while it lives, with its bytes each way, and closes
+// it (the REST API's DELETE /connections/ID); a refused flow is never listed.
+TEST_F(UdpSessionTableTest, TheRegistryListsEachSessionWithItsBytesAndClosesIt) {
+    flow::FlowRegistry registry;
+    auto table = make_table({}, &registry);
+    send_from_app(table, "198.18.0.1:4000", "198.18.3.4:53", "query");
+    ASSERT_EQ(probes.size(), 1u);
+    reply(*probes[0], "10.0.0.53:5353", "answer!");
+    auto listed = registry.list();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].network, rules::Network::udp);
+    EXPECT_EQ(listed[0].destination, *Endpoint::parse("198.18.3.4:53"));
+    EXPECT_EQ(listed[0].upload, 5u);
+    EXPECT_EQ(listed[0].download, 7u);
+
+    EXPECT_TRUE(registry.close(listed[0].id));
+    EXPECT_EQ(table.size(), 0u);
+    EXPECT_TRUE(probes[0]->closed);
+    EXPECT_EQ(registry.size(), 0u);
+    EXPECT_FALSE(registry.close(listed[0].id)) << "closed twice";
+    EXPECT_EQ(registry.totals().upload, 5u);
+    EXPECT_EQ(registry.totals().download, 7u);
+
+    refuse = true;
+    send_from_app(table, "198.18.0.1:4001", "198.18.3.4:53", "refused");
+    EXPECT_EQ(registry.size(), 0u);
+    EXPECT_EQ(registry.totals().flows, 1u);
 }
 
 TEST_F(UdpSessionTableTest, RepliesFromTheRemoteCarryTheFakeSourceOthersTheirOwn) {
