@@ -41,12 +41,6 @@ KeySpec<MuxServerConfig> pem_path(std::string_view name, std::string MuxServerCo
     return key;
 }
 
-std::string show_list_of(const std::vector<std::string>& texts) {
-    std::string out = "[";
-    for (const auto& text : texts) out += (out.size() > 1 ? ", \"" : "\"") + text + "\"";
-    return out + "]";
-}
-
 SectionSpec<MuxServerConfig> make_spec() {
     using S = MuxServerConfig;
     SectionSpec<MuxServerConfig> spec;
@@ -71,9 +65,7 @@ SectionSpec<MuxServerConfig> make_spec() {
                 r.error_at_key("listen", "the list is empty: at least one endpoint is needed");
         },
         [](const S& server) {
-            std::vector<std::string> texts;
-            for (const auto& e : server.listen) texts.push_back(e.to_string());
-            return show_list_of(texts);
+            return show_list(server.listen, [](const Endpoint& e) { return e.to_string(); });
         }));
     k.back().required = true;
     k.push_back(custom_key("password", &S::password, next_start, "what clients must prove",
@@ -119,9 +111,7 @@ SectionSpec<MuxServerConfig> make_spec() {
             });
         },
         [](const S& server) {
-            std::vector<std::string> texts;
-            for (const auto& p : server.deny_targets) texts.push_back(p.to_string());
-            return show_list_of(texts);
+            return show_list(server.deny_targets, [](const Prefix& p) { return p.to_string(); });
         }));
     return spec;
 }

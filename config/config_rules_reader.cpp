@@ -35,10 +35,6 @@ class RuleSectionsReader {
     }
 
   private:
-    std::string resolve_path(const std::string& value) const {
-        return resolve_config_path(base_dir_, value);
-    }
-
     static ConfigPosition position_of(const toml::node& node) {
         const auto& begin = node.source().begin;
         return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
@@ -50,7 +46,7 @@ class RuleSectionsReader {
             if (database->empty()) {
                 r.error_at_key("database", "must name a MaxMind .mmdb country database");
             } else {
-                config_.geoip.database = resolve_path(*database);
+                config_.geoip.database = resolve_config_path(base_dir_, *database);
                 config_.geoip.position = position_of(*table.get("database"));
             }
         } else if (!table.get("database")) {
@@ -76,7 +72,7 @@ class RuleSectionsReader {
                 ok = false;
             }
             if (auto path = r.string("path"); path && !path->empty()) {
-                set.path = resolve_path(*path);
+                set.path = resolve_config_path(base_dir_, *path);
                 set.position = position_of(*set_table->get("path"));
             } else {
                 if (!path)
