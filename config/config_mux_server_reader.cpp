@@ -12,11 +12,6 @@ namespace {
 // `shunt mux-server` reads its file at start only: nothing is applied on a reload.
 constexpr auto next_start = OnReload::next_start;
 
-ConfigPosition position_of(const toml::node& node) {
-    const auto& begin = node.source().begin;
-    return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
-}
-
 // A required PEM file, relative to the config file, readable now.
 KeySpec<MuxServerConfig> pem_path(std::string_view name, std::string MuxServerConfig::*member,
                                   const char* what) {
