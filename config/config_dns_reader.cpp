@@ -25,19 +25,8 @@ std::vector<UpstreamSpec> read_upstreams(ConfigReader& r, std::string_view key) 
     return specs;
 }
 
-template <class T>
-std::string show_texts(const std::vector<T>& values, std::string (*text)(const T&)) {
-    std::string out = "[";
-    for (const auto& v : values) out += (out.size() > 1 ? ", \"" : "\"") + text(v) + "\"";
-    return out + "]";
-}
-
-std::string upstream_text(const UpstreamSpec& spec) {
-    return spec.text;
-}
-
 std::string show_upstreams(const std::vector<UpstreamSpec>& specs) {
-    return show_texts(specs, &upstream_text);
+    return show_list(specs, [](const UpstreamSpec& spec) { return spec.text; });
 }
 
 void read_policy(const toml::table& table, ConfigReader& parent, DnsConfig& dns) {
@@ -160,9 +149,7 @@ SectionSpec<DnsConfig> make_spec() {
             });
         },
         [](const D& dns) {
-            std::vector<std::string> texts;
-            for (const auto& e : dns.listen) texts.push_back(e.to_string());
-            return show_texts<std::string>(texts, [](const std::string& t) { return t; });
+            return show_list(dns.listen, [](const Endpoint& e) { return e.to_string(); });
         }));
     k.push_back(enum_key("mode", &D::mode,
                          {{"fake-ip", DnsMode::fake_ip}, {"redir-host", DnsMode::redir_host}}, true,
@@ -287,7 +274,7 @@ const SectionSpec<DnsConfig>& dns_section_spec() {
 void read_dns_section(const toml::table& table, ConfigReader& top, const ReadContext& context,
                       DnsConfig& dns) {
     ConfigReader r(table, "dns", top.file(), top.errors());
-    for (const auto& key : dns_section_spec().keys) key.read(r, dns, context);
+    dns_section_spec().read_keys(r, dns, context);
     // An empty list is its own mistake; a list of bad URLs was reported entry by entry.
     if (dns.upstreams.empty() && !dns.split) {
         const auto* node = r.raw().get("upstreams");

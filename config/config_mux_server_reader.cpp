@@ -12,11 +12,6 @@ namespace {
 // `shunt mux-server` reads its file at start only: nothing is applied on a reload.
 constexpr auto next_start = OnReload::next_start;
 
-ConfigPosition position_of(const toml::node& node) {
-    const auto& begin = node.source().begin;
-    return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
-}
-
 // A required PEM file, relative to the config file, readable now.
 KeySpec<MuxServerConfig> pem_path(std::string_view name, std::string MuxServerConfig::*member,
                                   const char* what) {
@@ -39,12 +34,6 @@ KeySpec<MuxServerConfig> pem_path(std::string_view name, std::string MuxServerCo
     auto key = custom_key(name, member, next_start, what, read);
     key.required = true;
     return key;
-}
-
-std::string show_list_of(const std::vector<std::string>& texts) {
-    std::string out = "[";
-    for (const auto& text : texts) out += (out.size() > 1 ? ", \"" : "\"") + text + "\"";
-    return out + "]";
 }
 
 SectionSpec<MuxServerConfig> make_spec() {
@@ -71,9 +60,7 @@ SectionSpec<MuxServerConfig> make_spec() {
                 r.error_at_key("listen", "the list is empty: at least one endpoint is needed");
         },
         [](const S& server) {
-            std::vector<std::string> texts;
-            for (const auto& e : server.listen) texts.push_back(e.to_string());
-            return show_list_of(texts);
+            return show_list(server.listen, [](const Endpoint& e) { return e.to_string(); });
         }));
     k.back().required = true;
     k.push_back(custom_key("password", &S::password, next_start, "what clients must prove",
@@ -119,9 +106,7 @@ SectionSpec<MuxServerConfig> make_spec() {
             });
         },
         [](const S& server) {
-            std::vector<std::string> texts;
-            for (const auto& p : server.deny_targets) texts.push_back(p.to_string());
-            return show_list_of(texts);
+            return show_list(server.deny_targets, [](const Prefix& p) { return p.to_string(); });
         }));
     return spec;
 }

@@ -2,32 +2,19 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
-#include <map>
 
+#include "config/config_groups_reader.hpp"
 #include "net/domain_name.hpp"
 
 namespace shunt {
 
 namespace {
 
-// DIRECT and REJECT are built-in targets; GLOBAL is the implicit selector of global mode.
-constexpr std::string_view kReservedNames[] = {"DIRECT", "REJECT", "GLOBAL"};
-// Keys that exist only for one type: naming the type in the error beats "unknown key".
-constexpr std::string_view kSocks5OnlyKeys[] = {"username"};
-constexpr std::string_view kMuxOnlyKeys[] = {
-    "ca", "fingerprint", "sni", "carriers", "keepalive_interval_s", "keepalive_timeout_s"};
-// What url-test and fallback groups have and select groups do not.
-constexpr std::string_view kProbeKeys[] = {"url", "interval_s", "timeout_ms", "tolerance_ms"};
-constexpr std::string_view kUrlTestOnlyKeys[] = {"tolerance_ms"};
+// Proxies are compared whole on reload: a changed entry is rebuilt, its connections with it.
+constexpr auto applied = OnReload::applied;
 constexpr std::size_t kMaxSocksCredential = 255;  // RFC 1929: one length octet
-
-ConfigPosition position_of(const toml::node& node) {
-    const auto& begin = node.source().begin;
-    return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -62,178 +49,37 @@ std::optional<CertificateFingerprint> parse_fingerprint(std::string_view text) {
     return out;
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > 65535)
-        return std::nullopt;
-    return static_cast<std::uint16_t>(value);
+std::string show_fingerprint(const std::optional<CertificateFingerprint>& fingerprint) {
+    if (!fingerprint) return "\"\"";
+    constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string out = "\"";
+    for (std::size_t i = 0; i < fingerprint->size(); ++i) {
+        if (i > 0) out += ':';
+        out += kDigits[(*fingerprint)[i] >> 4];
+        out += kDigits[(*fingerprint)[i] & 0xf];
+    }
+    return out + "\"";
 }
 
-// http://HOST[:PORT][/PATH][?QUERY]; HOST is a name, an IPv4 address or [IPv6].
-std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string& error) {
-    constexpr std::string_view kScheme = "http://";
-    if (text.substr(0, kScheme.size()) != kScheme) {
-        error =
-            "must be an http:// URL (probes are plain HTTP), found \"" + std::string(text) + "\"";
-        return std::nullopt;
-    }
-    ProbeUrl url;
-    url.text = text;
-    auto rest = text.substr(kScheme.size());
-    rest = rest.substr(0, rest.find('#'));  // a fragment is never sent
-    const auto path_start = rest.find_first_of("/?");
-    const auto authority = rest.substr(0, path_start);
-    if (path_start != std::string_view::npos) {
-        url.path = rest.substr(path_start);
-        if (url.path.front() == '?') url.path.insert(0, "/");
-    }
-    const bool printable = std::all_of(url.path.begin(), url.path.end(), [](char c) {
-        return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
-    });
-    std::string_view host = authority;
-    std::string_view port;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close != std::string_view::npos) {
-            host = authority.substr(1, close - 1);
-            auto after = authority.substr(close + 1);
-            if (!after.empty() && after.front() == ':') port = after.substr(1);
-            if (!after.empty() && after.front() != ':') host = {};
-        }
-        if (!IpAddress::parse(host) || IpAddress::parse(host)->is_v4()) host = {};
-    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-        host = authority.substr(0, colon);
-        port = authority.substr(colon + 1);
-    }
-    if (authority.find('@') != std::string_view::npos || host.empty() || !printable) {
-        error = "expected http://HOST[:PORT][/PATH], found \"" + std::string(text) + "\"";
-        return std::nullopt;
-    }
-    if (auto address = IpAddress::parse(host)) {
-        url.host = address->to_string();
-    } else if (auto name = parse_host_name(host)) {
-        url.host = *name;
-    } else {
-        error = "\"" + std::string(host) + "\" is neither an IP address nor a host name";
-        return std::nullopt;
-    }
-    if (authority.find(':') != std::string_view::npos && authority.front() != '[' && port.empty()) {
-        port = "x";  // "host:" is a mistake, not port 80
-    }
-    if (!port.empty()) {
-        auto parsed = parse_port(port);
-        if (!parsed) {
-            error = "the port must be 1..65535, found \"" + std::string(text) + "\"";
-            return std::nullopt;
-        }
-        url.port = *parsed;
-    }
-    return url;
+std::string quoted(const std::string& text) {
+    return "\"" + text + "\"";
 }
 
-// A group member as written, checked once every name in the file is known.
-struct MemberReference {
-    std::string name;
-    std::string key_path;
-    const toml::node* node = nullptr;
-};
-
-class ProxySectionsReader {
-  public:
-    ProxySectionsReader(ConfigReader& top, const std::filesystem::path& base_dir, Config& config)
-        : top_(top), base_dir_(base_dir), config_(config) {}
-
-    OutboundNames read() {
-        const auto proxies = entries("proxies");
-        const auto groups = entries("groups");
-        for (std::size_t i = 0; i < proxies.size(); ++i) read_proxy(*proxies[i], i);
-        for (std::size_t i = 0; i < groups.size(); ++i) read_group(*groups[i], i);
-        check_members();
-        check_cycles();
-        OutboundNames names;
-        for (const auto& [name, position] : declared_) names.insert(name);
-        return names;
-    }
-
-  private:
-    // The tables of an array of tables ([[proxies]]); anything else is reported.
-    std::vector<const toml::table*> entries(std::string_view key) {
-        std::vector<const toml::table*> tables;
-        const auto* node = top_.node(key);
-        if (!node) return tables;
-        const auto* array = node->as_array();
-        if (!array) {
-            top_.error_at_key(key, "expected an array of tables: write each entry as [[" +
-                                       std::string(key) + "]]");
-            return tables;
-        }
-        for (std::size_t i = 0; i < array->size(); ++i) {
-            if (const auto* table = array->get(i)->as_table())
-                tables.push_back(table);
-            else
-                top_.error(*array->get(i), top_.key_path(key) + "[" + std::to_string(i) + "]",
-                           "expected a table");
-        }
-        return tables;
-    }
-
-    // Reads and registers `name`; entries with errors are still kept (the load fails
-    // anyway), so later checks see every name the user meant to declare.
-    std::string read_name(ConfigReader& r, const toml::table& table) {
-        auto name = r.string("name");
-        if (!name) {
-            if (!table.get("name")) r.error_at_key("name", "required");
-            return {};
-        }
-        const auto& node = *table.get("name");
-        const auto reserved =
-            std::find(std::begin(kReservedNames), std::end(kReservedNames), *name);
-        if (name->empty() || name->find_first_of(",()") != std::string::npos ||
-            name->front() == ' ' || name->back() == ' ') {
-            r.error(node, r.key_path("name"),
-                    "must be non-empty, without commas, parentheses or surrounding spaces "
-                    "(rules refer to it as TYPE,VALUE,NAME)");
-        } else if (reserved != std::end(kReservedNames)) {
-            r.error(node, r.key_path("name"),
-                    "\"" + *name + "\" is reserved (DIRECT, REJECT and GLOBAL are built in)");
-        } else if (auto it = declared_.find(*name); it != declared_.end()) {
-            r.error(node, r.key_path("name"),
-                    "duplicate name \"" + *name + "\": already declared at line " +
-                        std::to_string(it->second.line) + " (proxies and groups share names)");
-        } else {
-            declared_.emplace(*name, position_of(node));
-        }
-        return *name;
-    }
-
-    template <typename Keys>
-    void reject_keys(ConfigReader& r, const toml::table& table, const Keys& keys,
-                     const std::string& why) {
-        for (auto key : keys) {
-            if (!table.get(key)) continue;
-            r.node(key);
-            r.error_at_key(key, why);
-        }
-    }
-
-    void read_proxy(const toml::table& table, std::size_t index) {
-        ConfigReader r(table, "proxies[" + std::to_string(index) + "]", top_.file(), top_.errors());
-        ProxyConfig proxy;
-        proxy.name = read_name(r, table);
-        if (const auto* name = table.get("name")) proxy.position = position_of(*name);
-        std::optional<ProxyType> type;
-        if (auto text = r.string("type")) {
-            if (*text == "socks5")
-                type = ProxyType::socks5;
-            else if (*text == "mux")
-                type = ProxyType::mux;
-            else
-                r.error_at_key("type", "expected \"socks5\" or \"mux\", found \"" + *text + "\"");
-        } else if (!table.get("type")) {
-            r.error_at_key("type", "required: \"socks5\" or \"mux\"");
-        }
-        if (auto server = r.string("server")) {
+SectionSpec<ProxyConfig> make_proxy_spec() {
+    using P = ProxyConfig;
+    SectionSpec<P> spec;
+    auto& k = spec.keys;
+    k.push_back(outbound_name_key<P>("what rules and groups call the proxy"));
+    k.push_back(required_key(enum_key("type", &P::type,
+                                      {{to_string(ProxyType::socks5), ProxyType::socks5},
+                                       {to_string(ProxyType::mux), ProxyType::mux}},
+                                      true, applied, "socks5 or mux: which other keys apply"),
+                             "required: \"socks5\" or \"mux\""));
+    auto server = custom_key(
+        "server", &P::server, applied, "the proxy's IP address or host name",
+        [](ConfigReader& r, P& proxy, const ReadContext&) {
+            auto server = r.string("server");
+            if (!server) return;
             if (auto address = IpAddress::parse(*server)) {
                 proxy.server = address->to_string();
                 proxy.server_address = *address;
@@ -243,85 +89,110 @@ class ProxySectionsReader {
                 r.error_at_key("server",
                                "expected an IP address or a host name, found \"" + *server + "\"");
             }
-        } else if (!table.get("server")) {
-            r.error_at_key("server", "required: the proxy's IP address or host name");
-        }
-        if (auto port = r.integer("port", 1, 65535))
-            proxy.port = static_cast<std::uint16_t>(*port);
-        else if (!table.get("port"))
-            r.error_at_key("port", "required: 1..65535");
+        });
+    server.copy = [](P& to, const P& from) {
+        to.server = from.server;
+        to.server_address = from.server_address;
+    };
+    k.push_back(required_key(std::move(server), "required: the proxy's IP address or host name"));
+    k.push_back(required_key(integer_key("port", &P::port, 1, 65535, applied, "the proxy's port"),
+                             "required: 1..65535"));
+    return spec;
+}
 
-        if (type == ProxyType::socks5) {
-            proxy.type = *type;
-            read_socks5(r, proxy.socks5);
-            reject_keys(r, table, kMuxOnlyKeys, "only for type = \"mux\" proxies");
-        } else if (type == ProxyType::mux) {
-            proxy.type = *type;
-            read_mux(r, table, proxy);
-            reject_keys(r, table, kSocks5OnlyKeys, "only for type = \"socks5\" proxies");
-        } else {
-            // Without a valid type nothing more can be checked, but typos still can.
-            for (auto key : kSocks5OnlyKeys) r.node(key);
-            for (auto key : kMuxOnlyKeys) r.node(key);
-            r.node("password");
-            r.node("udp");
-        }
-        r.finish();
-        config_.proxies.push_back(std::move(proxy));
+// RFC 1929 username or password: 1..255 bytes; none by default.
+KeySpec<Socks5ProxyOptions> credential_key(std::string_view name,
+                                           std::string Socks5ProxyOptions::*member,
+                                           std::string_view doc) {
+    auto key =
+        custom_key(name, member, applied, doc,
+                   [name, member](ConfigReader& r, Socks5ProxyOptions& socks, const ReadContext&) {
+                       auto value = r.string(name);
+                       if (!value) return;
+                       if (value->empty() || value->size() > kMaxSocksCredential)
+                           r.error_at_key(name, "must be 1 to 255 bytes (RFC 1929)");
+                       socks.*member = *value;
+                   });
+    key.unset_default = true;
+    return key;
+}
+
+SectionSpec<Socks5ProxyOptions> make_socks5_spec() {
+    using S = Socks5ProxyOptions;
+    SectionSpec<S> spec;
+    auto& k = spec.keys;
+    k.push_back(credential_key("username", &S::username, "RFC 1929 authentication, with password"));
+    k.push_back(credential_key("password", &S::password, "RFC 1929 authentication, with username"));
+    k.push_back(
+        boolean_key("udp", &S::udp, applied, "UDP flows through UDP ASSOCIATE; false drops them"));
+    return spec;
+}
+
+void read_ca(ConfigReader& r, MuxProxyOptions& mux, const ReadContext& context) {
+    auto ca = r.string("ca");
+    if (!ca) return;
+    if (ca->empty()) {
+        r.error_at_key("ca", "must name a PEM file (omit it for the system trust store)");
+        return;
     }
-
-    void read_socks5(ConfigReader& r, Socks5ProxyOptions& socks) {
-        auto username = r.string("username");
-        auto password = r.string("password");
-        for (auto [key, value] : {std::pair{"username", &username}, {"password", &password}}) {
-            if (value->has_value() && ((*value)->empty() || (*value)->size() > kMaxSocksCredential))
-                r.error_at_key(key, "must be 1 to 255 bytes (RFC 1929)");
-        }
-        if (username.has_value() != password.has_value()) {
-            const char* given = username ? "username" : "password";
-            r.error_at_key(given, "username and password go together: set both or neither");
-        } else if (username && password) {
-            socks.username = *username;
-            socks.password = *password;
-        }
-        if (auto udp = r.boolean("udp")) socks.udp = *udp;
+    mux.ca_file = resolve_config_path(context.base_dir, *ca);
+    if (auto why = why_unreadable(mux.ca_file); !why.empty()) {
+        r.error_at_key("ca", "cannot read \"" + mux.ca_file + "\": " + why);
+    } else {
+        std::ifstream in(mux.ca_file, std::ios::binary);
+        mux.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
     }
+}
 
-    void read_mux(ConfigReader& r, const toml::table& table, ProxyConfig& proxy) {
-        MuxProxyOptions& mux = proxy.mux;
-        if (auto password = r.string("password")) {
-            if (password->empty())
-                r.error_at_key("password", "must not be empty");
-            else
-                mux.password = *password;
-        } else if (!table.get("password")) {
-            r.error_at_key("password", "required: the password set in the server's [mux_server]");
-        }
-        if (auto ca = r.string("ca")) {
-            if (ca->empty()) {
-                r.error_at_key("ca", "must name a PEM file (omit it for the system trust store)");
-            } else {
-                mux.ca_file = resolve_config_path(base_dir_, *ca);
-                if (auto why = why_unreadable(mux.ca_file); !why.empty()) {
-                    r.error_at_key("ca", "cannot read \"" + mux.ca_file + "\": " + why);
-                } else {
-                    std::ifstream in(mux.ca_file, std::ios::binary);
-                    mux.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
-                }
-            }
-        }
-        if (auto fingerprint = r.string("fingerprint")) {
+SectionSpec<MuxProxyOptions> make_mux_spec() {
+    using M = MuxProxyOptions;
+    SectionSpec<M> spec;
+    auto& k = spec.keys;
+    k.push_back(required_key(
+        custom_key("password", &M::password, applied, "the server's [mux_server] password",
+                   [](ConfigReader& r, M& mux, const ReadContext&) {
+                       auto password = r.string("password");
+                       if (!password) return;
+                       if (password->empty())
+                           r.error_at_key("password", "must not be empty");
+                       else
+                           mux.password = *password;
+                   }),
+        "required: the password set in the server's [mux_server]"));
+    k.push_back(custom_key("ca", &M::ca_file, applied,
+                           "a PEM CA that verifies the server; default: the system store",
+                           read_ca));
+    // A changed file under the same name is a change too.
+    k.back().equal = [](const M& a, const M& b) {
+        return a.ca_file == b.ca_file && a.ca_pem == b.ca_pem;
+    };
+    k.back().copy = [](M& to, const M& from) {
+        to.ca_file = from.ca_file;
+        to.ca_pem = from.ca_pem;
+    };
+    k.back().unset_default = true;
+    k.push_back(custom_key(
+        "fingerprint", &M::fingerprint, applied,
+        "the server certificate's SHA-256, pinned instead of a CA",
+        [](ConfigReader& r, M& mux, const ReadContext&) {
+            auto fingerprint = r.string("fingerprint");
+            if (!fingerprint) return;
             mux.fingerprint = parse_fingerprint(*fingerprint);
             if (!mux.fingerprint)
                 r.error_at_key("fingerprint",
                                "expected the SHA-256 of the server certificate: 64 hex digits, "
                                "or 32 pairs as AB:CD:..., found \"" +
                                    *fingerprint + "\"");
-            else if (table.get("ca"))
+            else if (r.raw().get("ca"))
                 r.error_at_key("fingerprint", "set `ca` or `fingerprint`, not both");
-        }
-        if (!proxy.server_address) mux.sni = proxy.server;
-        if (auto sni = r.string("sni")) {
+        },
+        [](const M& mux) { return show_fingerprint(mux.fingerprint); }));
+    k.back().unset_default = true;
+    k.push_back(custom_key(
+        "sni", &M::sni, applied, "TLS server name; \"\" for none (default: server, if a name)",
+        [](ConfigReader& r, M& mux, const ReadContext&) {
+            auto sni = r.string("sni");
+            if (!sni) return;
             if (sni->empty()) {
                 mux.sni.clear();  // explicitly no SNI
             } else if (auto name = parse_host_name(*sni)) {
@@ -332,151 +203,79 @@ class ProxySectionsReader {
                                "found \"" +
                                    *sni + "\"");
             }
-        }
-        if (auto carriers = r.integer("carriers", 1, 16))
-            mux.carriers = static_cast<int>(*carriers);
-        auto interval = r.integer("keepalive_interval_s", 1, 3600);
-        auto timeout = r.integer("keepalive_timeout_s", 2, 86400);
-        if (interval) mux.keepalive_interval = std::chrono::seconds(*interval);
-        if (timeout) mux.keepalive_timeout = std::chrono::seconds(*timeout);
-        if ((interval || timeout) && mux.keepalive_timeout <= mux.keepalive_interval) {
-            r.error_at_key(timeout ? "keepalive_timeout_s" : "keepalive_interval_s",
-                           "keepalive_timeout_s (" + std::to_string(mux.keepalive_timeout.count()) +
-                               ") must be greater than keepalive_interval_s (" +
-                               std::to_string(mux.keepalive_interval.count()) + ")");
-        }
-        if (auto udp = r.boolean("udp")) mux.udp = *udp;
+        },
+        [](const M& mux) { return quoted(mux.sni); }));
+    k.back().derived_default = true;
+    k.push_back(integer_key("carriers", &M::carriers, 1, 16, applied,
+                            "TLS connections kept open; streams are spread over them"));
+    k.push_back(integer_key("keepalive_interval_s", &M::keepalive_interval, 1, 3600, applied,
+                            "a ping on every carrier this often"));
+    k.push_back(integer_key("keepalive_timeout_s", &M::keepalive_timeout, 2, 86400, applied,
+                            "a carrier silent this long is dead (> keepalive_interval_s)"));
+    k.push_back(boolean_key("udp", &M::udp, applied, "relay UDP flows as datagrams over a stream"));
+    return spec;
+}
+
+void check_credentials(ConfigReader& r) {
+    auto given = [&](const char* key) {
+        const auto* node = r.raw().get(key);
+        return node && node->is_string();
+    };
+    if (given("username") != given("password"))
+        r.error_at_key(given("username") ? "username" : "password",
+                       "username and password go together: set both or neither");
+}
+
+// The timeout is checked against the interval when either was read cleanly.
+void check_keepalive(ConfigReader& r, const MuxProxyOptions& mux, std::size_t errors_before) {
+    if (mux.keepalive_timeout > mux.keepalive_interval) return;
+    r.error_at_key(r.read_cleanly("keepalive_timeout_s", errors_before) ? "keepalive_timeout_s"
+                                                                        : "keepalive_interval_s",
+                   "keepalive_timeout_s (" + std::to_string(mux.keepalive_timeout.count()) +
+                       ") must be greater than keepalive_interval_s (" +
+                       std::to_string(mux.keepalive_interval.count()) + ")");
+}
+
+ProxyConfig read_proxy(ConfigReader& r, const ReadContext& context) {
+    ProxyConfig proxy;
+    const std::size_t errors_before = r.errors().size();
+    proxy_section_spec().read_keys(r, proxy, context);
+    const bool typed = r.read_cleanly("type", errors_before);
+    if (typed && proxy.type == ProxyType::socks5) {
+        socks5_proxy_spec().read_keys(r, proxy.socks5, context);
+        check_credentials(r);
+        reject_keys_of(r, socks5_proxy_spec(), mux_proxy_spec(), "only for type = \"mux\" proxies");
+    } else if (typed && proxy.type == ProxyType::mux) {
+        if (!proxy.server_address) proxy.mux.sni = proxy.server;
+        mux_proxy_spec().read_keys(r, proxy.mux, context);
+        check_keepalive(r, proxy.mux, errors_before);
+        reject_keys_of(r, mux_proxy_spec(), socks5_proxy_spec(),
+                       "only for type = \"socks5\" proxies");
+    } else {
+        // Without a valid type nothing more can be checked, but typos still can.
+        skip_keys_of(r, socks5_proxy_spec());
+        skip_keys_of(r, mux_proxy_spec());
     }
-
-    void read_group(const toml::table& table, std::size_t index) {
-        ConfigReader r(table, "groups[" + std::to_string(index) + "]", top_.file(), top_.errors());
-        GroupConfig group;
-        group.name = read_name(r, table);
-        if (const auto* name = table.get("name")) group.position = position_of(*name);
-        std::optional<GroupType> type;
-        if (auto text = r.string("type")) {
-            if (*text == "select")
-                type = GroupType::select;
-            else if (*text == "url-test")
-                type = GroupType::url_test;
-            else if (*text == "fallback")
-                type = GroupType::fallback;
-            else
-                r.error_at_key(
-                    "type",
-                    "expected \"select\", \"url-test\" or \"fallback\", found \"" + *text + "\"");
-        } else if (!table.get("type")) {
-            r.error_at_key("type", "required: \"select\", \"url-test\" or \"fallback\"");
-        }
-        if (type) group.type = *type;
-
-        std::vector<MemberReference> members;
-        r.strings("proxies", [&](const std::string& value, const std::string& key_path,
-                                 const toml::node& node) {
-            if (std::find(group.proxies.begin(), group.proxies.end(), value) !=
-                group.proxies.end()) {
-                r.error(node, key_path, "\"" + value + "\" is listed twice");
-                return;
-            }
-            group.proxies.push_back(value);
-            members.push_back({value, key_path, &node});
-        });
-        if (!table.get("proxies"))
-            r.error_at_key("proxies", "required: the names of the group's members");
-        else if (const auto* array = table.get("proxies")->as_array(); array && array->empty())
-            r.error_at_key("proxies", "the list is empty: a group needs at least one member");
-
-        if (type == GroupType::select) {
-            reject_keys(r, table, kProbeKeys,
-                        "only for url-test and fallback groups (a select group does not probe)");
-        } else if (type) {
-            read_probe(r, group);
-            if (type == GroupType::url_test) {
-                if (auto v = r.integer("tolerance_ms", 0, 60000))
-                    group.tolerance = std::chrono::milliseconds(*v);
-            } else {
-                reject_keys(r, table, kUrlTestOnlyKeys, "only for url-test groups");
-            }
-        } else {
-            for (auto key : kProbeKeys) r.node(key);
-        }
-        r.finish();
-        group_members_.push_back(std::move(members));
-        config_.groups.push_back(std::move(group));
-    }
-
-    void read_probe(ConfigReader& r, GroupConfig& group) {
-        if (auto text = r.string("url")) {
-            std::string error;
-            if (auto url = parse_probe_url(*text, error))
-                group.url = std::move(*url);
-            else
-                r.error_at_key("url", error);
-        }
-        if (auto v = r.integer("interval_s", 1, 86400)) group.interval = std::chrono::seconds(*v);
-        if (auto v = r.integer("timeout_ms", 1, 60000))
-            group.timeout = std::chrono::milliseconds(*v);
-    }
-
-    std::optional<std::size_t> group_index(std::string_view name) const {
-        for (std::size_t i = 0; i < config_.groups.size(); ++i)
-            if (config_.groups[i].name == name) return i;
-        return std::nullopt;
-    }
-
-    void check_members() {
-        for (const auto& members : group_members_) {
-            for (const auto& m : members) {
-                const bool builtin = m.name == "DIRECT" || m.name == "REJECT";
-                if (!builtin && !declared_.count(m.name))
-                    top_.error(*m.node, m.key_path,
-                               "unknown member \"" + m.name +
-                                   "\": a group holds names from [[proxies]] or [[groups]], "
-                                   "DIRECT or REJECT");
-            }
-        }
-    }
-
-    enum class Visit { not_yet, in_progress, done };
-
-    // Depth-first over group -> member-group edges; an edge back to a group still in
-    // progress closes a cycle, reported at the member that closes it.
-    void check_cycles() {
-        visits_.assign(config_.groups.size(), Visit::not_yet);
-        for (std::size_t i = 0; i < config_.groups.size(); ++i)
-            if (visits_[i] == Visit::not_yet) visit(i);
-    }
-
-    void visit(std::size_t group) {
-        visits_[group] = Visit::in_progress;
-        path_.push_back(group);
-        for (const auto& member : group_members_[group]) {
-            auto next = group_index(member.name);
-            if (!next) continue;
-            if (visits_[*next] == Visit::in_progress) {
-                std::string cycle;
-                auto start = std::find(path_.begin(), path_.end(), *next);
-                for (auto it = start; it != path_.end(); ++it)
-                    cycle += config_.groups[*it].name + " -> ";
-                top_.error(*member.node, "groups", "cycle " + cycle + member.name);
-            } else if (visits_[*next] == Visit::not_yet) {
-                visit(*next);
-            }
-        }
-        path_.pop_back();
-        visits_[group] = Visit::done;
-    }
-
-    ConfigReader& top_;
-    const std::filesystem::path& base_dir_;
-    Config& config_;
-    std::map<std::string, ConfigPosition, std::less<>> declared_;  // name → where
-    std::vector<std::vector<MemberReference>> group_members_;      // parallel to groups
-    std::vector<Visit> visits_;
-    std::vector<std::size_t> path_;
-};
+    r.finish();
+    return proxy;
+}
 
 }  // namespace
+
+const SectionSpec<ProxyConfig>& proxy_section_spec() {
+    static const SectionSpec<ProxyConfig> spec = make_proxy_spec();
+    return spec;
+}
+
+const SectionSpec<Socks5ProxyOptions>& socks5_proxy_spec() {
+    static const SectionSpec<Socks5ProxyOptions> spec = make_socks5_spec();
+    return spec;
+}
+
+const SectionSpec<MuxProxyOptions>& mux_proxy_spec() {
+    static const SectionSpec<MuxProxyOptions> spec = make_mux_spec();
+    return spec;
+}
 
 std::optional<std::string> parse_host_name(std::string_view text) {
     auto name = normalize_domain(text);
@@ -508,7 +307,16 @@ std::string why_unreadable(const std::string& path) {
 
 OutboundNames read_proxy_sections(ConfigReader& top, const std::filesystem::path& base_dir,
                                   Config& config) {
-    return ProxySectionsReader(top, base_dir, config).read();
+    const auto proxies = array_entries(top, "proxies");
+    const auto groups = array_entries(top, "groups");
+    DeclaredNames names;
+    for (std::size_t i = 0; i < proxies.size(); ++i) {
+        ConfigReader r(*proxies[i], "proxies[" + std::to_string(i) + "]", top.file(), top.errors());
+        config.proxies.push_back(read_proxy(r, {base_dir}));
+        names.declare(r, *proxies[i]);
+    }
+    read_group_sections(top, groups, names, config);
+    return names.names();
 }
 
 }  // namespace shunt

@@ -1,21 +1,29 @@
-// Reads [[proxies]] and [[groups]]: the upstreams rules send connections to. Checks that
-// need every entry at once happen here too: names unique among proxies and groups (and
-// not DIRECT, REJECT or GLOBAL), every group member declared, no group containing itself
-// directly or through other groups.
+// Reads [[proxies]] and [[groups]]: the upstreams rules send connections to. A proxy entry
+// is declared key by key: the keys every proxy has (proxy_section_spec), then those of its
+// type (socks5_proxy_spec, mux_proxy_spec); a key of the other type is reported as such.
+// Checks that need every entry at once happen here too: names unique among proxies and
+// groups (and not DIRECT, REJECT or GLOBAL), every group member declared, no group
+// containing itself directly or through other groups (config_groups_reader.hpp).
 #pragma once
 
 #include <filesystem>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
 #include "config/config.hpp"
 #include "config/config_reader.hpp"
+#include "config/key_spec.hpp"
+#include "config/outbound_entries.hpp"
 
 namespace shunt {
 
-using OutboundNames = std::set<std::string, std::less<>>;
+// The keys of every [[proxies]] entry: name, type, server, port.
+const SectionSpec<ProxyConfig>& proxy_section_spec();
+// The keys of a type = "socks5" entry beyond those.
+const SectionSpec<Socks5ProxyOptions>& socks5_proxy_spec();
+// The keys of a type = "mux" entry beyond those.
+const SectionSpec<MuxProxyOptions>& mux_proxy_spec();
 
 // Fills config.proxies and config.groups. Returns the name of every entry that declares
 // one, valid or not, so rules naming a proxy with a typo in its port are not also

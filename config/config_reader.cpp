@@ -122,6 +122,13 @@ void ConfigReader::strings(
     }
 }
 
+bool ConfigReader::read_cleanly(std::string_view key, std::size_t errors_before) const {
+    if (!table_.get(key)) return false;
+    const std::string path = key_path(key);
+    return std::none_of(errors_.begin() + static_cast<std::ptrdiff_t>(errors_before), errors_.end(),
+                        [&](const ConfigError& e) { return e.key == path; });
+}
+
 const toml::table* ConfigReader::table(std::string_view key) {
     const auto* node = find(key);
     if (!node) return nullptr;
@@ -148,6 +155,11 @@ std::string header_of(const std::string& path) {
 }
 
 }  // namespace
+
+ConfigPosition position_of(const toml::node& node) {
+    const auto& begin = node.source().begin;
+    return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
+}
 
 std::string resolve_config_path(const std::filesystem::path& base_dir, const std::string& value) {
     if (value.empty() || std::filesystem::path(value).is_absolute()) return value;

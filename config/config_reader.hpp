@@ -14,6 +14,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/config.hpp"
 #include "config/config_error.hpp"
 
 namespace shunt {
@@ -42,6 +43,10 @@ class ConfigReader {
     std::vector<ConfigError>& errors() { return errors_; }
     const toml::table& raw() const { return table_; }
 
+    // Whether `key` is written and no error about it came after `errors_before` (the size
+    // of errors() then): checks across keys use only what was read cleanly.
+    bool read_cleanly(std::string_view key, std::size_t errors_before) const;
+
     // Reports every key of the table that no getter asked for.
     void finish();
 
@@ -54,6 +59,9 @@ class ConfigReader {
     std::vector<ConfigError>& errors_;
     std::set<std::string, std::less<>> read_;
 };
+
+// Where `node` is written, for errors found after loading.
+ConfigPosition position_of(const toml::node& node);
 
 // Relative paths in the config file are relative to the file, not to the working directory.
 std::string resolve_config_path(const std::filesystem::path& base_dir, const std::string& value);

@@ -21,17 +21,6 @@ std::string show_interface_name(const std::string& name) {
     return "\"" + name + "\"";
 }
 
-template <class T>
-std::string show_list(const std::vector<T>& values, std::string (*show)(const T&)) {
-    std::string out = "[";
-    for (const auto& v : values) out += (out.size() > 1 ? ", " : "") + show(v);
-    return out + "]";
-}
-
-std::string show_endpoint(const Endpoint& endpoint) {
-    return "\"" + endpoint.to_string() + "\"";
-}
-
 bool valid_interface_name(const std::string& name) {
     return !name.empty() && name.size() <= 15 && name.find_first_of("/ \t:") == std::string::npos;
 }
@@ -119,7 +108,9 @@ SectionSpec<TunConfig> make_spec() {
                     "expected ADDRESS:PORT or any:PORT such as any:53, found \"" + value + "\"");
             });
         },
-        [](const T& tun) { return show_list(tun.dns_hijack, &show_endpoint); }));
+        [](const T& tun) {
+            return show_list(tun.dns_hijack, [](const Endpoint& e) { return e.to_string(); });
+        }));
     k.push_back(custom_key(
         "lan_interfaces", &T::lan_interfaces, next_start,
         "traffic forwarded from these interfaces enters the device too",
@@ -132,7 +123,7 @@ SectionSpec<TunConfig> make_spec() {
                     tun.lan_interfaces.push_back(value);
             });
         },
-        [](const T& tun) { return show_list(tun.lan_interfaces, &show_interface_name); }));
+        [](const T& tun) { return show_list(tun.lan_interfaces); }));
     k.push_back(integer_key("max_tcp_flows", &T::max_tcp_flows, 1, 1'000'000, applied,
                             "concurrent TCP flows; beyond, new connections get an RST"));
     k.push_back(integer_key("max_half_open", &T::max_half_open, 1, 255, applied,

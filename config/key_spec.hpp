@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -44,6 +45,15 @@ struct KeySpec {
     bool required = false;
     // Written as a table of its own ([section.key]), not as `key = value`.
     bool table = false;
+    // Its default is "not set" (no authentication, no pinned certificate), which no value
+    // writes: examples show a value of their own, commented out or not.
+    bool unset_default = false;
+    // integer_key's bounds, inclusive (the unit is the key name's).
+    struct Range {
+        std::int64_t min = 0;
+        std::int64_t max = 0;
+    };
+    std::optional<Range> range;
     // Reads the key if present (range checks and errors through the reader).
     std::function<void(ConfigReader&, Section&, const ReadContext&)> read;
     std::function<bool(const Section&, const Section&)> equal;
@@ -59,8 +69,12 @@ struct SectionSpec {
 
     // Reads every declared key and reports the undeclared ones (unknown keys).
     void read(ConfigReader& reader, Section& section, const ReadContext& context = {}) const {
-        for (const auto& key : keys) key.read(reader, section, context);
+        read_keys(reader, section, context);
         reader.finish();
+    }
+    // Reads every declared key; the caller checks what spans keys, then finishes.
+    void read_keys(ConfigReader& reader, Section& section, const ReadContext& context = {}) const {
+        for (const auto& key : keys) key.read(reader, section, context);
     }
     // The keys whose values differ between a and b, in declaration order.
     std::vector<const KeySpec<Section>*> changed(const Section& a, const Section& b) const {
@@ -98,6 +112,18 @@ std::string show_value(const T& value) {
 
 }  // namespace key_spec_detail
 
+// A list as the config file writes it, ["a", "b"]: `text` gives an element's text.
+template <class T, class Text>
+std::string show_list(const std::vector<T>& values, Text text) {
+    std::string out = "[";
+    for (const auto& v : values) out += (out.size() > 1 ? ", \"" : "\"") + text(v) + "\"";
+    return out + "]";
+}
+
+inline std::string show_list(const std::vector<std::string>& values) {
+    return show_list(values, [](const std::string& text) { return text; });
+}
+
 // The common members of every key kind below.
 template <class Section, class T>
 KeySpec<Section> member_key(std::string_view name, T Section::*member, OnReload on_reload,
@@ -131,6 +157,7 @@ template <class Section, class T>
 KeySpec<Section> integer_key(std::string_view name, T Section::*member, std::int64_t min,
                              std::int64_t max, OnReload on_reload, std::string_view doc) {
     auto key = member_key(name, member, on_reload, doc);
+    key.range = {min, max};
     key.read = [name, member, min, max](ConfigReader& r, Section& s, const ReadContext&) {
         if (auto v = r.integer(name, min, max)) {
             if constexpr (key_spec_detail::is_duration<T>::value)
@@ -183,6 +210,20 @@ KeySpec<Section> custom_key(
     auto key = member_key(name, member, on_reload, doc);
     key.read = std::move(read);
     if (show) key.show = std::move(show);
+    return key;
+}
+
+// `key`, which the file must give: absent, it is reported with `message` ("required: ...").
+template <class Section>
+KeySpec<Section> required_key(KeySpec<Section> key, std::string message) {
+    key.required = true;
+    key.read = [name = key.name, read = std::move(key.read), message = std::move(message)](
+                   ConfigReader& r, Section& s, const ReadContext& context) {
+        if (r.node(name))
+            read(r, s, context);
+        else
+            r.error_at_key(name, message);
+    };
     return key;
 }
 

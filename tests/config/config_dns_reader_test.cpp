@@ -73,5 +73,13 @@ TEST(DnsSectionSpec, EachKeyChangedAloneIsTheOnlyChange) {
     }
 }
 
+TEST(DnsSectionSpec, RangesAreEnforced) {
+    test::expect_ranges_enforced(dns_section_spec(), "dns.",
+                                 [](const std::string& key, std::int64_t value) {
+                                     return "[dns]\nupstreams = [\"udp://127.0.0.1\"]\n" + key +
+                                            " = " + std::to_string(value) + "\n";
+                                 });
+}
+
 }  // namespace
 }  // namespace shunt

@@ -157,5 +157,15 @@ TEST(MuxServerSectionSpec, TheExampleShowsEveryKeyWithItsDefault) {
                                          *example.config->mux_server, MuxServerConfig{});
 }
 
+TEST_F(ConfigMuxServer, RangesAreEnforced) {
+    const std::string server =
+        "[mux_server]\nlisten = [\"0.0.0.0:8443\"]\npassword = \"s\"\ncert = \"" +
+        dir_.file("server.crt") + "\"\nkey = \"" + dir_.file("server.key") + "\"\n";
+    test::expect_ranges_enforced(mux_server_section_spec(), "mux_server.",
+                                 [&](const std::string& key, std::int64_t value) {
+                                     return server + key + " = " + std::to_string(value) + "\n";
+                                 });
+}
+
 }  // namespace
 }  // namespace shunt

@@ -1,11 +1,15 @@
 // The rule engine's part of the config: `mode`, `rules`, [rule_sets.*], [geoip]. Every
-// error must name file:line:column and the key, and all of them come out at once.
+// error must name file:line:column and the key, and all of them come out at once. The
+// specs that declare them against examples/full.toml: every key shown (the sections
+// without a default commented out), with its default, and nothing undeclared.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "config/config_loader.hpp"
+#include "config/config_rules_reader.hpp"
 #include "tests/support/config_errors.hpp"
+#include "tests/support/section_spec_check.hpp"
 
 namespace shunt {
 namespace {
@@ -138,6 +142,66 @@ INSTANTIATE_TEST_SUITE_P(
         BadRuleConfig{"[geoip]\ndatabase = \"\"\n", "c.toml:2:12: geoip.database: must name"},
         BadRuleConfig{"[geoip]\ndatabase = \"x.mmdb\"\nauto_update = true\n",
                       "c.toml:3:1: geoip.auto_update: unknown key"}));
+
+const std::string kFull = std::string(SHUNT_SOURCE_DIR) + "/examples/full.toml";
+
+TEST(TopLevelSpec, FullTomlShowsModeAndRulesWithTheirDefaults) {
+    const auto full = load_config(kFull);
+    ASSERT_TRUE(full.config) << ::testing::PrintToString(error_lines(full));
+    test::expect_example_shows_every_key(top_level_spec(), kFull, "", *full.config, Config{});
+    std::set<std::string> declared;
+    test::add_names(declared, top_level_spec());
+    test::expect_written_keys_declared(test::section_text(kFull, ""), false, declared,
+                                       "the top level");
+}
+
+// [rule_sets.NAME] and [geoip] have no default: full.toml shows them commented out, every
+// key and no other, and the lines, comment marks taken off, load.
+template <class Section>
+std::shared_ptr<const Config> load_commented_section(const SectionSpec<Section>& spec,
+                                                     const std::string& header) {
+    const auto text = test::expect_commented_section_shows_every_key(spec, kFull, header);
+    std::set<std::string> declared;
+    test::add_names(declared, spec);
+    test::expect_written_keys_declared(text, false, declared, header);
+    const auto r = parse_config(std::string(kDns) + text, "/etc/shunt/c.toml");
+    EXPECT_TRUE(r.config) << ::testing::PrintToString(error_lines(r));
+    return r.config;
+}
+
+TEST(RuleSetSpec, FullTomlShowsEveryKeyCommentedOut) {
+    const auto config = load_commented_section(rule_set_spec(), "[rule_sets.ads]");
+    ASSERT_TRUE(config);
+    EXPECT_EQ(config->rule_sets.size(), 1u);
+}
+
+TEST(GeoipSectionSpec, FullTomlShowsEveryKeyCommentedOut) {
+    const auto config = load_commented_section(geoip_section_spec(), "[geoip]");
+    ASSERT_TRUE(config);
+    EXPECT_FALSE(config->geoip.database.empty());
+}
+
+TEST(RuleSectionSpecs, EveryKeyHasADocLineAndShowsItsValue) {
+    test::expect_every_key_documented(top_level_spec(), Config{});
+    test::expect_every_key_documented(rule_set_spec(), RuleSetConfig{});
+    test::expect_every_key_documented(geoip_section_spec(), GeoipConfig{});
+}
+
+// Rules are the same setting wherever they are written; another rule is a change.
+TEST(TopLevelSpec, RulesCompareByTheirTextNotTheirPlace) {
+    const auto a =
+        parse_config(std::string("rules = [\"DOMAIN,a.com,DIRECT\"]\n") + kDns, "c.toml");
+    const auto b =
+        parse_config(std::string("\n\nrules = [\n  \"DOMAIN,A.com.,DIRECT\"]\n") + kDns, "c.toml");
+    const auto c =
+        parse_config(std::string("rules = [\"DOMAIN,b.com,DIRECT\"]\n") + kDns, "c.toml");
+    ASSERT_TRUE(a.config && b.config && c.config);
+    const auto* rules = top_level_spec().find("rules");
+    ASSERT_TRUE(rules);
+    EXPECT_TRUE(rules->equal(*a.config, *b.config));
+    EXPECT_FALSE(rules->equal(*a.config, *c.config));
+    EXPECT_EQ(rules->show(*b.config), "[\"DOMAIN,a.com,DIRECT\"]");
+}
 
 }  // namespace
 }  // namespace shunt

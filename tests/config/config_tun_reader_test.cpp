@@ -54,5 +54,12 @@ TEST(TunSectionSpec, EveryKeyHasADocLineAndShowsItsValue) {
     }
 }
 
+TEST(TunSectionSpec, RangesAreEnforced) {
+    test::expect_ranges_enforced(tun_section_spec(), "tun.",
+                                 [](const std::string& key, std::int64_t value) {
+                                     return kBase + key + " = " + std::to_string(value) + "\n";
+                                 });
+}
+
 }  // namespace
 }  // namespace shunt
