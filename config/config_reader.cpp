@@ -143,8 +143,9 @@ const toml::node* ConfigReader::node(std::string_view key) {
 
 namespace {
 
-// The plain keys of the file's root table (config_rules_reader.cpp reads them). Written
-// below a [table] header they land in that table, which TOML does silently.
+// The plain keys of the file's root table: top_level_spec() in config_rules_reader.cpp
+// declares them (a test keeps the two lists equal). Written below a [table] header they
+// land in that table, which TOML does silently.
 constexpr std::string_view kTopLevelKeys[] = {"mode", "rules"};
 
 // The header that opened the table at `path`: "[[groups]]" for "groups[0]", "[dns.hosts]"
@@ -155,6 +156,10 @@ std::string header_of(const std::string& path) {
 }
 
 }  // namespace
+
+std::span<const std::string_view> top_level_keys() {
+    return kTopLevelKeys;
+}
 
 ConfigPosition position_of(const toml::node& node) {
     const auto& begin = node.source().begin;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,8 @@ class ConfigReader {
 
 // Where `node` is written, for errors found after loading.
 ConfigPosition position_of(const toml::node& node);
+// The plain keys of the root table, for the "written below a table header" hint.
+std::span<const std::string_view> top_level_keys();
 
 // Relative paths in the config file are relative to the file, not to the working directory.
 std::string resolve_config_path(const std::filesystem::path& base_dir, const std::string& value);

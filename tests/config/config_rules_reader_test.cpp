@@ -53,6 +53,15 @@ database = "/usr/share/GeoIP/Country.mmdb"
     EXPECT_EQ(c.geoip.position.line, 13);
 }
 
+// The reader's hint for a top-level key written below a table header knows the same keys
+// the top-level declaration reads.
+TEST(ConfigRules, TheTopLevelHintKnowsEveryDeclaredTopLevelKey) {
+    std::vector<std::string_view> declared;
+    for (const auto& key : top_level_spec().keys) declared.push_back(key.name);
+    const auto hinted = top_level_keys();
+    EXPECT_EQ(declared, std::vector<std::string_view>(hinted.begin(), hinted.end()));
+}
+
 TEST(ConfigRules, DefaultsAreRuleModeAndNoRules) {
     auto r = parse_config(kDns, "c.toml");
     ASSERT_TRUE(r.config);

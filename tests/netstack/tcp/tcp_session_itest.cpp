@@ -155,6 +155,22 @@ class TcpSessionTest : public ::testing::Test {
             });
     }
 
+    // Connects `app` to `address`:80 (the echo server) and runs until the one session
+    // relays.
+    void connect_until_relaying(tcp::socket& app, const char* address) {
+        bool connected = false;
+        app.async_connect(tcp::endpoint(asio::ip::make_address(address), 80), [&](auto ec) {
+            ASSERT_FALSE(ec);
+            connected = true;
+        });
+        run_until(
+            [&] {
+                return connected && !sessions_.empty() &&
+                       sessions_.begin()->second->state() == TcpSessionState::relaying;
+            },
+            std::chrono::seconds(5));
+    }
+
     // Runs the loop until `done` or the time limit.
     void run_until(const std::function<bool()>& done, std::chrono::seconds limit) {
         const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -325,17 +341,7 @@ TEST_F(TcpSessionTest, ServerResetMidTransferResetsTheApp) {
 
 TEST_F(TcpSessionTest, AppResetIsPassedToTheServer) {
     tcp::socket app(io_);
-    bool connected = false;
-    app.async_connect(tcp::endpoint(asio::ip::make_address("198.18.5.8"), 80), [&](auto ec) {
-        ASSERT_FALSE(ec);
-        connected = true;
-    });
-    run_until(
-        [&] {
-            return connected && !sessions_.empty() &&
-                   sessions_.begin()->second->state() == TcpSessionState::relaying;
-        },
-        std::chrono::seconds(5));
+    connect_until_relaying(app, "198.18.5.8");
     ASSERT_EQ(sessions_.size(), 1u);
     app.set_option(asio::socket_base::linger(true, 0));
     app.close();  // RST
@@ -349,17 +355,7 @@ TEST_F(TcpSessionTest, AppResetIsPassedToTheServer) {
 // that nobody listens any more (it used to call the emptied handler: bad_function_call).
 TEST_F(TcpSessionTest, AReportPostedBeforeTheOwnerForgotTheSessionIsDropped) {
     tcp::socket app(io_);
-    bool connected = false;
-    app.async_connect(tcp::endpoint(asio::ip::make_address("198.18.5.9"), 80), [&](auto ec) {
-        ASSERT_FALSE(ec);
-        connected = true;
-    });
-    run_until(
-        [&] {
-            return connected && !sessions_.empty() &&
-                   sessions_.begin()->second->state() == TcpSessionState::relaying;
-        },
-        std::chrono::seconds(5));
+    connect_until_relaying(app, "198.18.5.9");
     ASSERT_EQ(sessions_.size(), 1u);
     auto session = sessions_.begin()->second;
     session->close(CloseReason::idle);  // posts the report
