@@ -36,6 +36,7 @@ const std::vector<Component>& components() {
         {"outbound", 4, {"outbound/"}},
         {"flow", 5, {"flow/"}},
         {"netstack", 6, {"netstack/"}},
+        {"api", 6, {"api/"}},
         {"app", 7, {"app/"}},
     };
     return table;
