@@ -1,0 +1,51 @@
+// ApiServer: the control API's listeners (docs/api.md). Accepts HTTP connections on the
+// configured TCP endpoints, at most limits.max_connections at a time (the next one is
+// closed at once), and runs an ApiSession for each on the executor it was given.
+// stop() closes the listeners and every open connection; it is idempotent.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "api/api_session.hpp"
+#include "base/log_rate_limit.hpp"
+#include "net/ip_address.hpp"
+
+namespace shunt::api {
+
+struct ApiServerOptions {
+    std::vector<Endpoint> listen;
+    GuardSettings guard;
+    ApiLimits limits;
+};
+
+class ApiServer {
+  public:
+    ApiServer(boost::asio::any_io_executor executor, ApiServerOptions options, ApiRouter router);
+    ~ApiServer();
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+    // Binds every endpoint; throws std::system_error naming the one that failed.
+    void start();
+    void stop();
+
+    // The bound endpoints (port 0 picks one: tests).
+    std::vector<Endpoint> local_endpoints() const;
+    std::size_t connection_count() const { return context_->open; }
+
+  private:
+    void do_accept(boost::asio::ip::tcp::acceptor& acceptor);
+
+    boost::asio::any_io_executor executor_;
+    std::vector<Endpoint> listen_;
+    std::shared_ptr<ApiContext> context_;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    LogRateLimit refusal_log_{std::chrono::seconds(10)};
+    bool stopped_ = false;
+};
+
+}  // namespace shunt::api

@@ -1,0 +1,197 @@
+// The control API's HTTP server against real clients on loopback: curl for requests as
+// dashboards and scripts send them (auth, Host, CORS preflight, unknown paths, methods,
+// an oversized body), raw sockets for what curl will not do (a byte-a-second client, more
+// connections than the cap). The server runs on its own thread's io_context.
+#include "api/api_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "api/version_endpoints.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace shunt::api {
+namespace {
+
+using tcp = boost::asio::ip::tcp;
+using namespace std::chrono_literals;
+
+class ApiServerTest : public ::testing::Test {
+  protected:
+    void start(ApiLimits limits = {}) {
+        ApiServerOptions options;
+        options.listen = {Endpoint{*IpAddress::parse("127.0.0.1"), 0}};
+        options.guard.secret = "s3cret";
+        options.guard.listen_host = "127.0.0.1";
+        options.limits = limits;
+        ApiRouter router;
+        add_version_endpoints(router);
+        server_ = std::make_unique<ApiServer>(io_.get_executor(), options, std::move(router));
+        server_->start();
+        port_ = server_->local_endpoints().at(0).port;
+        work_.emplace(io_.get_executor());
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    void TearDown() override {
+        if (!thread_.joinable()) return;
+        boost::asio::post(io_, [this] {
+            server_->stop();
+            work_.reset();
+        });
+        thread_.join();
+        server_.reset();
+    }
+    std::size_t connections() {
+        std::promise<std::size_t> count;
+        boost::asio::post(io_, [&] { count.set_value(server_->connection_count()); });
+        return count.get_future().get();
+    }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
+    // curl's body, then a line with the status code.
+    test::CommandResult curl(std::vector<std::string> args) {
+        std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-w", "\n%{http_code}"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return test::run_command(argv);
+    }
+
+    boost::asio::io_context io_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::unique_ptr<ApiServer> server_;
+    std::thread thread_;
+    std::uint16_t port_ = 0;
+};
+
+TEST_F(ApiServerTest, AnswersAsMihomoDoesWithTheSecretAndRefusesWithoutIt) {
+    start();
+    const std::string bearer = "Authorization: Bearer s3cret";
+    struct Row {
+        std::vector<std::string> args;
+        std::string expected;  // body, then the status
+    };
+    const std::vector<Row> rows = {
+        {{"-H", bearer, url("/version")}, "{\"version\":\"shunt 0.1.0\",\"meta\":true}\n200"},
+        {{"-H", bearer, url("/")}, "{\"hello\":\"clash\"}\n200"},
+        {{url("/version")}, "{\"message\":\"Unauthorized\"}\n401"},
+        {{"-H", "Authorization: Bearer wrong", url("/version")},
+         "{\"message\":\"Unauthorized\"}\n401"},
+        {{url("/version?token=s3cret")}, "{\"message\":\"Unauthorized\"}\n401"},
+        {{"-H", bearer, url("/nowhere")}, "{\"message\":\"Resource not found\"}\n404"},
+        {{"-H", bearer, "-X", "POST", url("/version")},
+         "{\"message\":\"Method not allowed\"}\n405"},
+        {{"-H", bearer, "-H", "Host: attacker.example", url("/version")},
+         "{\"message\":\"Forbidden\"}\n403"},
+        {{"-H", bearer, url("/proxies/%zz")}, "{\"message\":\"Invalid request target\"}\n400"},
+    };
+    for (const auto& row : rows) {
+        const auto result = curl(row.args);
+        EXPECT_EQ(result.exit_code, 0);
+        EXPECT_EQ(result.out, row.expected) << row.args.back();
+    }
+}
+
+TEST_F(ApiServerTest, APreflightFromAnyOriginIsAnsweredWithPrivateNetworkAccess) {
+    start();
+    const auto result = test::run_command(
+        {"curl", "-s", "-m", "10", "-i", "-X", "OPTIONS", "-H", "Origin: https://dash.example",
+         "-H", "Access-Control-Request-Method: PATCH", "-H",
+         "Access-Control-Request-Private-Network: true", url("/configs")});
+    EXPECT_NE(result.out.find("HTTP/1.1 204"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("Access-Control-Allow-Origin: https://dash.example"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("Access-Control-Allow-Private-Network: true"), std::string::npos)
+        << result.out;
+}
+
+TEST_F(ApiServerTest, ABodyOverTheCapIs413) {
+    start();
+    test::TempDir dir;
+    std::ofstream(dir.file("big")) << std::string(2 * 1024 * 1024, 'x');
+    const auto result = curl({"-H", "Authorization: Bearer s3cret", "-X", "PATCH", "--data-binary",
+                              "@" + dir.file("big"), url("/configs")});
+    EXPECT_EQ(result.out, "{\"message\":\"Request body too large\"}\n413");
+    // Chunked: the size is not known up front, the server finds out while the client is
+    // still sending, and the answer must still arrive whole.
+    const auto chunked =
+        curl({"-H", "Authorization: Bearer s3cret", "-H", "Transfer-Encoding: chunked", "-H",
+              "Expect:", "-X", "PATCH", "--data-binary", "@" + dir.file("big"), url("/configs")});
+    EXPECT_EQ(chunked.out, "{\"message\":\"Request body too large\"}\n413");
+}
+
+// A client that sends its request a byte at a time never gets to hold the connection past
+// the header deadline (here 1 s; 10 s by default).
+TEST_F(ApiServerTest, AByteASecondClientIsCutOffAtTheHeaderDeadline) {
+    ApiLimits limits;
+    limits.header_timeout = 1s;
+    start(limits);
+    boost::asio::io_context client_io;
+    tcp::socket socket(client_io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+    const std::string request =
+        "GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer s3cret\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    const auto started = std::chrono::steady_clock::now();
+    boost::system::error_code ec;
+    for (char c : request) {
+        boost::asio::write(socket, boost::asio::buffer(&c, 1), ec);
+        if (ec) break;
+        std::this_thread::sleep_for(100ms);
+        if (std::chrono::steady_clock::now() - started > 5s) break;
+    }
+    // Whatever was written, the server has closed: a read sees the end, not an answer.
+    std::array<char, 256> reply{};
+    const std::size_t n = socket.read_some(boost::asio::buffer(reply), ec);
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+        << ec.message() << " after " << std::string(reply.data(), n);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST_F(ApiServerTest, ConnectionsBeyondTheCapAreClosedAndNoneOutliveTheirClients) {
+    ApiLimits limits;
+    limits.max_connections = 5;
+    start(limits);
+    boost::asio::io_context client_io;
+    std::vector<tcp::socket> sockets;
+    for (int i = 0; i < 12; ++i) {
+        sockets.emplace_back(client_io);
+        sockets.back().connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (connections() != 5 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(connections(), 5u);
+    // The refused ones were closed by the server.
+    int closed = 0;
+    for (auto& socket : sockets) {
+        socket.non_blocking(true);
+        std::array<char, 1> one{};
+        boost::system::error_code ec;
+        std::this_thread::sleep_for(1ms);
+        socket.read_some(boost::asio::buffer(one), ec);
+        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) ++closed;
+    }
+    EXPECT_EQ(closed, 7);
+    // The API still answers once a slot is free.
+    sockets.clear();
+    const auto freed = std::chrono::steady_clock::now() + 5s;
+    while (connections() != 0 && std::chrono::steady_clock::now() < freed)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(connections(), 0u);
+    EXPECT_EQ(curl({"-H", "Authorization: Bearer s3cret", url("/")}).out,
+              "{\"hello\":\"clash\"}\n200");
+}
+
+}  // namespace
+}  // namespace shunt::api
