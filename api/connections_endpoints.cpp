@@ -1,0 +1,117 @@
+#include "api/connections_endpoints.hpp"
+
+#include <charconv>
+#include <ctime>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "api/process_memory.hpp"
+#include "api/rule_names.hpp"
+
+namespace shunt::api {
+
+namespace http = boost::beast::http;
+
+std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
+    const auto since_epoch = time.time_since_epoch();
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+    const std::time_t t = seconds.count();
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[64];  // room for any int the compiler imagines in the fields
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(millis));
+    return text;
+}
+
+namespace {
+
+boost::json::object connection_json(const flow::FlowRecord& flow, const ConnectionsSource& source) {
+    const bool fake = source.is_fake && source.is_fake(flow.destination.address);
+    boost::json::object metadata{
+        {"network", flow.network == rules::Network::tcp ? "tcp" : "udp"},
+        {"type", "Tun"},
+        {"sourceIP", flow.source.address.to_string()},
+        {"sourcePort", std::to_string(flow.source.port)},
+        {"destinationIP", fake ? std::string() : flow.destination.address.to_string()},
+        {"destinationPort", std::to_string(flow.destination.port)},
+        {"host", flow.domain},
+        {"dnsMode", fake ? source.dns_mode : std::string("normal")},
+        {"process", flow.process ? flow.process->name : std::string()},
+        {"processPath", flow.process ? flow.process->path : std::string()},
+        {"uid", flow.process ? flow.process->uid : 0},
+        {"inboundIP", ""},
+        {"inboundPort", "0"},
+        {"inboundName", ""},
+        {"inboundUser", ""},
+        {"sourceGeoIP", nullptr},
+        {"destinationGeoIP", nullptr},
+        {"sourceIPASN", ""},
+        {"destinationIPASN", ""},
+        {"specialProxy", ""},
+        {"specialRules", ""},
+        {"remoteDestination", ""},
+        {"sniffHost", ""},
+        {"dscp", 0},
+    };
+    boost::json::array chains;
+    for (const auto& hop : flow.chain) chains.emplace_back(hop);
+    return {
+        {"id", std::to_string(flow.id)},
+        {"metadata", std::move(metadata)},
+        {"upload", flow.upload},
+        {"download", flow.download},
+        {"start", rfc3339_utc(flow.start)},
+        {"chains", std::move(chains)},
+        {"rule", mihomo_rule_name(flow.rule)},
+        {"rulePayload", flow.rule_payload},
+    };
+}
+
+}  // namespace
+
+std::string connections_json(const ConnectionsSource& source) {
+    boost::json::array connections;
+    for (const auto& flow : source.registry.list())
+        connections.emplace_back(connection_json(flow, source));
+    const auto totals = source.registry.totals();
+    return boost::json::serialize(boost::json::object{
+        {"downloadTotal", totals.download},
+        {"uploadTotal", totals.upload},
+        {"memory", resident_bytes()},
+        {"connections", std::move(connections)},
+    });
+}
+
+void add_connection_endpoints(ApiRouter& router, ConnectionsSource source) {
+    auto shared = std::make_shared<ConnectionsSource>(std::move(source));
+    router.add(http::verb::get, "/connections", [shared](const ApiRequest&, const PathParameters&) {
+        return json_response(connections_json(*shared));
+    });
+    router.add(http::verb::delete_, "/connections",
+               [shared](const ApiRequest&, const PathParameters&) {
+                   shared->registry.close_all();
+                   ApiResponse response;
+                   response.status = http::status::no_content;
+                   return response;
+               });
+    router.add(http::verb::delete_, "/connections/{id}",
+               [shared](const ApiRequest&, const PathParameters& path) {
+                   // An unknown id is no error (mihomo answers 204 too).
+                   const std::string& text = path.at("id");
+                   std::uint64_t id = 0;
+                   const auto [end, ec] =
+                       std::from_chars(text.data(), text.data() + text.size(), id);
+                   if (ec == std::errc{} && end == text.data() + text.size())
+                       shared->registry.close(id);
+                   ApiResponse response;
+                   response.status = http::status::no_content;
+                   return response;
+               });
+}
+
+}  // namespace shunt::api
