@@ -1,0 +1,133 @@
+// libFuzzer target for the control API's request path (docs/api.md): the input is what a
+// client sends on a connection. Beast's parser takes it with the server's limits; a whole
+// request goes through the guard (with and without a secret), the target parser and the
+// router with the real /, /version and /connections endpoints over a registry holding a
+// flow. Whatever comes back must be a response the server can send: a known status, and
+// a JSON body that parses. The target parser and percent-decoding also get the raw input.
+// Violations are __builtin_trap, a crash the fuzzer records.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/core/buffers_prefix.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/parse.hpp>
+
+#include "api/connections_endpoints.hpp"
+#include "api/request_guard.hpp"
+#include "api/request_target.hpp"
+#include "api/version_endpoints.hpp"
+
+namespace {
+
+namespace http = boost::beast::http;
+using namespace shunt;
+using namespace shunt::api;
+
+void check(bool condition) {
+    if (!condition) __builtin_trap();
+}
+
+struct NoOwner final : flow::FlowOwner {
+    void close_flow() override {}
+};
+
+struct World {
+    flow::FlowRegistry registry;
+    NoOwner owner;
+    flow::LiveFlow flow{[] {
+        flow::FlowRecord r;
+        r.source = *Endpoint::parse("10.0.0.2:40000");
+        r.destination = *Endpoint::parse("198.18.0.7:443");
+        r.domain = "example.com";
+        r.rule = "MATCH";
+        r.chain = {"DIRECT"};
+        return r;
+    }()};
+    ApiRouter router;
+    World() {
+        registry.add(flow, owner);
+        add_version_endpoints(router);
+        add_connection_endpoints(router, {registry,
+                                          [](const IpAddress& a) {
+                                              static const Prefix fake =
+                                                  *Prefix::parse("198.18.0.0/15");
+                                              return fake.contains(a);
+                                          },
+                                          "fake-ip"});
+    }
+};
+
+std::optional<std::string_view> field(const http::request<http::string_body>& m,
+                                      std::string_view name) {
+    const auto it = m.find(name);
+    if (it == m.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+}
+
+void serve(World& world, const http::request<http::string_body>& message, bool with_secret) {
+    GuardSettings settings;
+    settings.listen_host = "127.0.0.1";
+    if (with_secret) settings.secret = "s3cret";
+    RequestFacts facts;
+    facts.method = std::string_view(message.method_string().data(), message.method_string().size());
+    facts.target = std::string_view(message.target().data(), message.target().size());
+    facts.host = field(message, "Host");
+    facts.origin = field(message, "Origin");
+    facts.authorization = field(message, "Authorization");
+    facts.upgrade = field(message, "Upgrade");
+    facts.access_control_request_method = field(message, "Access-Control-Request-Method");
+    facts.access_control_request_private = field(message, "Access-Control-Request-Private-Network");
+    const auto verdict = check_request(settings, facts);
+    if (verdict.outcome != GuardOutcome::serve) return;
+    const auto target = RequestTarget::parse(facts.target);
+    if (!target) return;
+    // DELETE would close the flow; the owner ignores it, the registry keeps it.
+    const auto response = world.router.route({message.method(), *target, message.body()});
+    const auto status = static_cast<unsigned>(response.status);
+    check(status >= 200 && status < 600);
+    if (!response.body.empty()) {
+        boost::system::error_code ec;
+        boost::json::parse(response.body, ec);
+        check(!ec);
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static World world;
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+    // The target parser on its own: never a crash; a parsed path has one segment per '/'.
+    if (const auto target = RequestTarget::parse(text)) {
+        const auto path = text.substr(0, text.find('?'));
+        check(target->segments.size() ==
+              static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')));
+    }
+    percent_decode(text, true);
+
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(1024 * 1024);
+    parser.header_limit(16 * 1024);
+    parser.eager(true);
+    boost::beast::error_code ec;
+    std::size_t offset = 0;
+    while (offset < size && !parser.is_done()) {
+        const auto used = parser.put(boost::asio::buffer(data + offset, size - offset), ec);
+        if (ec == http::error::need_more) break;
+        if (ec) return 0;
+        if (used == 0) break;
+        offset += used;
+    }
+    if (!parser.is_done()) {
+        parser.put_eof(ec);
+        if (ec || !parser.is_done()) return 0;
+    }
+    const auto& message = parser.get();
+    serve(world, message, true);
+    serve(world, message, false);
+    return 0;
+}
