@@ -3,25 +3,10 @@
 #include <exception>
 
 #include <spdlog/spdlog.h>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 
 namespace shunt::api {
 
 namespace http = boost::beast::http;
-
-ApiResponse error_response(http::status status, std::string_view text) {
-    ApiResponse response;
-    response.status = status;
-    response.body = boost::json::serialize(boost::json::value{{"message", text}});
-    return response;
-}
-
-ApiResponse json_response(std::string json) {
-    ApiResponse response;
-    response.body = std::move(json);
-    return response;
-}
 
 void ApiRouter::add(http::verb method, std::string_view pattern, Handler handler) {
     auto target = RequestTarget::parse(pattern);

@@ -22,6 +22,20 @@ std::optional<std::string_view> header(const http::request<http::string_body>& r
 
 }  // namespace
 
+RequestFacts request_facts(const http::request<http::string_body>& message) {
+    RequestFacts facts;
+    facts.method = std::string_view(message.method_string().data(), message.method_string().size());
+    facts.target = std::string_view(message.target().data(), message.target().size());
+    facts.host = header(message, "Host");
+    facts.origin = header(message, "Origin");
+    facts.authorization = header(message, "Authorization");
+    facts.upgrade = header(message, "Upgrade");
+    facts.access_control_request_method = header(message, "Access-Control-Request-Method");
+    facts.access_control_request_private =
+        header(message, "Access-Control-Request-Private-Network");
+    return facts;
+}
+
 ApiSession::ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context)
     : stream_(std::move(socket)), context_(std::move(context)) {
     ++context_->open;
@@ -70,16 +84,7 @@ void ApiSession::on_body(const boost::system::error_code& ec) {
 
 void ApiSession::handle() {
     const auto& message = parser_->get();
-    RequestFacts facts;
-    facts.method = std::string_view(message.method_string().data(), message.method_string().size());
-    facts.target = std::string_view(message.target().data(), message.target().size());
-    facts.host = header(message, "Host");
-    facts.origin = header(message, "Origin");
-    facts.authorization = header(message, "Authorization");
-    facts.upgrade = header(message, "Upgrade");
-    facts.access_control_request_method = header(message, "Access-Control-Request-Method");
-    facts.access_control_request_private =
-        header(message, "Access-Control-Request-Private-Network");
+    const RequestFacts facts = request_facts(message);
     const auto verdict = check_request(context_->guard, facts);
 
     ApiResponse response;

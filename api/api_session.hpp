@@ -45,6 +45,10 @@ struct ApiContext {
     std::size_t open = 0;                           // live sessions (the cap counts them)
 };
 
+// What the guard reads of a parsed request (views into `message`).
+RequestFacts request_facts(
+    const boost::beast::http::request<boost::beast::http::string_body>& message);
+
 class ApiSession : public std::enable_shared_from_this<ApiSession> {
   public:
     ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context);

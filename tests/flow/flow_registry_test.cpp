@@ -54,13 +54,20 @@ TEST(FlowRegistry, ListsFlowsOldestFirstWithFreshIds) {
     EXPECT_EQ(registry.list().at(0).domain, "b.test");
 }
 
-TEST(FlowRegistry, TotalsKeepTheBytesOfEndedFlows) {
+// a.test and b.test listed, in that order.
+class TwoListedFlows : public ::testing::Test {
+  protected:
+    TwoListedFlows() {
+        registry.add(*a, owner);
+        registry.add(*b, owner);
+    }
     FlowRegistry registry;
     TestOwner owner;
-    auto a = make_flow("a.test");
-    auto b = make_flow("b.test");
-    registry.add(*a, owner);
-    registry.add(*b, owner);
+    std::unique_ptr<LiveFlow> a = make_flow("a.test");
+    std::unique_ptr<LiveFlow> b = make_flow("b.test");
+};
+
+TEST_F(TwoListedFlows, TotalsKeepTheBytesOfEndedFlows) {
     a->upload = 100;
     a->download = 1000;
     b->upload = 7;
@@ -73,13 +80,7 @@ TEST(FlowRegistry, TotalsKeepTheBytesOfEndedFlows) {
     EXPECT_EQ(totals.flows, 2U);
 }
 
-TEST(FlowRegistry, ADestroyedFlowIsUnlistedWithItsBytesKept) {
-    FlowRegistry registry;
-    TestOwner owner;
-    auto a = make_flow("a.test");
-    auto b = make_flow("b.test");
-    registry.add(*a, owner);
-    registry.add(*b, owner);
+TEST_F(TwoListedFlows, ADestroyedFlowIsUnlistedWithItsBytesKept) {
     a->download = 42;
     a.reset();
     ASSERT_EQ(registry.size(), 1U);

@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 
+#include "api/api_session.hpp"
 #include "api/connections_endpoints.hpp"
 #include "api/request_guard.hpp"
 #include "api/request_target.hpp"
@@ -60,26 +61,11 @@ struct World {
     }
 };
 
-std::optional<std::string_view> field(const http::request<http::string_body>& m,
-                                      std::string_view name) {
-    const auto it = m.find(name);
-    if (it == m.end()) return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-}
-
 void serve(World& world, const http::request<http::string_body>& message, bool with_secret) {
     GuardSettings settings;
     settings.listen_host = "127.0.0.1";
     if (with_secret) settings.secret = "s3cret";
-    RequestFacts facts;
-    facts.method = std::string_view(message.method_string().data(), message.method_string().size());
-    facts.target = std::string_view(message.target().data(), message.target().size());
-    facts.host = field(message, "Host");
-    facts.origin = field(message, "Origin");
-    facts.authorization = field(message, "Authorization");
-    facts.upgrade = field(message, "Upgrade");
-    facts.access_control_request_method = field(message, "Access-Control-Request-Method");
-    facts.access_control_request_private = field(message, "Access-Control-Request-Private-Network");
+    const RequestFacts facts = request_facts(message);
     const auto verdict = check_request(settings, facts);
     if (verdict.outcome != GuardOutcome::serve) return;
     const auto target = RequestTarget::parse(facts.target);
