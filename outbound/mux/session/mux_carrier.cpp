@@ -120,7 +120,8 @@ void MuxCarrier::free_stream(StreamState& stream, StreamPhase before) {
     if (role_ == CarrierRole::client) ids_.release(stream.id);
     streams_.erase(it);   // the handle may still hold the state
     send_owed_updates();  // its bytes no longer count: updates held by the cap may go
-    if (state_ == CarrierState::draining && streams_.empty()) close("drained");
+    if (state_ == CarrierState::draining && streams_.empty() && !goaway_unacknowledged_)
+        close("drained");
 }
 
 void MuxCarrier::notify_reader(StreamState& stream) {
@@ -191,12 +192,16 @@ void MuxCarrier::on_tick() {
     arm_tick();
 }
 
+// GOAWAY, then a PING: the peer may have sent OPENs before it read the GOAWAY, and they
+// arrive before its PONG (frames keep their order). So an empty carrier closes only once
+// that PONG is here, and no stream the peer opened in the meantime is cut.
 void MuxCarrier::drain(const std::string& reason) {
     if (state_ == CarrierState::closed || state_ == CarrierState::draining) return;
     state_ = CarrierState::draining;
     append_goaway(out_, ResultCode::ok, reason);
+    send_ping();
+    goaway_unacknowledged_ = true;
     flush();
-    if (streams_.empty()) close(reason);
 }
 
 // The peer broke the protocol (docs/mux.md, "Frames"): GOAWAY with code 1, then the

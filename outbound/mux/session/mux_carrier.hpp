@@ -180,7 +180,10 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     std::vector<std::uint8_t> out_;      // frames not yet handed to TLS
     std::vector<std::uint8_t> writing_;  // frames TLS is writing
     bool writing_now_ = false;
-    bool lingering_ = false;  // closed after a protocol error; the GOAWAY is still going out
+    bool lingering_ = false;
+    bool goaway_unacknowledged_ =
+        false;  // we sent GOAWAY; the PONG after it is not here  // closed after a protocol error;
+                // the GOAWAY is still going out
 
     boost::asio::steady_timer tick_;
     std::chrono::steady_clock::time_point last_received_;

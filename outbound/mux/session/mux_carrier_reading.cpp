@@ -113,7 +113,13 @@ void MuxCarrier::handle_frame(const Frame& frame) {
             return;
         }
         case FrameType::pong:
-            rtt_.on_pong(frame.payload, std::chrono::steady_clock::now());
+            // Our probe's answer; after our GOAWAY, also the sign that every OPEN the peer
+            // sent before reading it has arrived (drain()).
+            if (rtt_.on_pong(frame.payload, std::chrono::steady_clock::now()) &&
+                goaway_unacknowledged_) {
+                goaway_unacknowledged_ = false;
+                if (streams_.empty()) close("drained");
+            }
             return;
         case FrameType::goaway: {
             CodeReason why;
@@ -183,9 +189,13 @@ void MuxCarrier::handle_open(const Frame& frame) {
     if (streams_.count(frame.stream) != 0)
         return protocol_error("OPEN for stream " + std::to_string(frame.stream) + " in use");
     auto state = add_stream(frame.stream);
-    if (state_ != CarrierState::ready || streams_.size() > options_.max_streams) {
+    // After our GOAWAY, OPENs the peer sent before it read it (they come before its PONG,
+    // see drain()) are still served; later ones are refused.
+    const bool taking = state_ == CarrierState::ready ||
+                        (state_ == CarrierState::draining && goaway_unacknowledged_);
+    if (!taking || streams_.size() > options_.max_streams) {
         stream_refuse(*state, ResultCode::too_many_streams,
-                      state_ == CarrierState::ready ? "too many streams" : "going away");
+                      taking ? "too many streams" : "going away");
         return;
     }
     if (on_open_) on_open_(std::make_unique<MuxStream>(shared_from_this(), state), open);
