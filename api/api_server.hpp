@@ -32,6 +32,8 @@ class ApiServer {
     // Binds every endpoint; throws std::system_error naming the one that failed.
     void start();
     void stop();
+    // New requests are checked with `guard` (a reload changed the secret or the origins).
+    void set_guard(GuardSettings guard) { context_->guard = std::move(guard); }
 
     // The bound endpoints (port 0 picks one: tests).
     std::vector<Endpoint> local_endpoints() const;

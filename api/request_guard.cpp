@@ -78,11 +78,7 @@ bool is_loopback_host(std::string_view host) {
     if (equals_ignoring_case(name, "localhost") || ends_with_ignoring_case(name, ".localhost"))
         return true;
     const auto address = IpAddress::parse(name);
-    if (!address) return false;
-    const IpAddress plain = address->unmapped();
-    static const Prefix kLoopback4 = *Prefix::parse("127.0.0.0/8");
-    static const IpAddress kLoopback6 = *IpAddress::parse("::1");
-    return kLoopback4.contains(plain) || plain == kLoopback6;
+    return address && address->is_loopback();
 }
 
 GuardVerdict check_request(const GuardSettings& settings, const RequestFacts& request) {

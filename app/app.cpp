@@ -9,9 +9,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "app/control_api.hpp"
 #include "app/process_setup.hpp"
 #include "base/logging.hpp"
 #include "base/version.hpp"
+#include "config/config_api_reader.hpp"
 #include "config/config_dns_reader.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_tun_reader.hpp"
@@ -41,9 +43,9 @@ class App {
         try {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
             dns_->start();
+            names_ = std::make_unique<flow::DnsDestinationNames>(*dns_);
             if (config_->tun.enable) {
                 outbounds_ = build_outbounds(*config_, nullptr).set;
-                names_ = std::make_unique<flow::DnsDestinationNames>(*dns_);
                 classifier_ = std::make_unique<flow::FlowClassifier>(*names_, engine_, outbounds_);
                 std::vector<Prefix> fake_ip_ranges{config_->dns.fake_ip_range};
                 if (config_->dns.fake_ip_range6)
@@ -52,6 +54,10 @@ class App {
                     io_.get_executor(), config_->tun, std::move(fake_ip_ranges), *dns_,
                     *classifier_, registry_);
                 netstack_->start();
+            }
+            if (config_->api) {
+                api_ = app::make_control_api(io_.get_executor(), *config_, {registry_, *names_});
+                api_->start();
             }
         } catch (const std::exception& e) {
             spdlog::error("startup failed: {}", e.what());
@@ -76,6 +82,7 @@ class App {
                 return;
             }
             spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+            if (api_) api_->stop();
             if (netstack_) netstack_->stop();
             dns_->stop();
             signals_.cancel();
@@ -109,6 +116,7 @@ class App {
                       : "kept for when the TUN device runs (it does not: [tun] enable was "
                         "false at start)",
             changes);
+        reload_api(*result.config, *loaded, changes);
         const std::shared_ptr<const Config> config = loaded;
         apply_log_level(config->log.level);
         try {
@@ -145,6 +153,23 @@ class App {
         }
         config_ = config;
         spdlog::info("reloaded {}", path_);
+    }
+
+    // [api]: the secret and the allowed origins apply to new requests; the listeners stay
+    // as they started.
+    void reload_api(const Config& loaded, Config& effective,
+                    std::vector<std::pair<OnReload, std::string>>& changes) {
+        if (config_->api && loaded.api) {
+            effective.api =
+                reload_section("api", api_section_spec(), *config_->api, *loaded.api, "", changes);
+            api_->set_guard(app::guard_settings(*effective.api));
+        } else if (config_->api.has_value() != loaded.api.has_value()) {
+            effective.api = config_->api;
+            changes.emplace_back(OnReload::next_start,
+                                 loaded.api ? "[api] added: the API starts at the next start"
+                                            : "[api] removed: the API keeps running until the "
+                                              "next start");
+        }
     }
 
     // The section a reload runs with: every changed key the running service applies is
@@ -207,6 +232,7 @@ class App {
     std::unique_ptr<flow::DnsDestinationNames> names_;
     std::unique_ptr<flow::FlowClassifier> classifier_;
     std::unique_ptr<netstack::NetstackService> netstack_;
+    std::unique_ptr<api::ApiServer> api_;  // declared last: stopped before what it reads
 };
 
 }  // namespace

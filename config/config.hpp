@@ -214,6 +214,18 @@ struct MuxServerConfig {
     friend bool operator==(const MuxServerConfig&, const MuxServerConfig&) = default;
 };
 
+// [api]: the control API (docs/api.md). The section being present turns it on.
+struct ApiConfig {
+    std::optional<Endpoint> listen = Endpoint::parse("127.0.0.1:9090");  // nullopt: "" (off)
+    std::string unix_socket;  // absolute path; "" none
+    std::string secret;       // "" none: then only loopback listens and listed origins
+    std::vector<std::string> allow_origins;  // "scheme://host[:port]", CORS without a secret
+    std::string external_ui;                 // absolute directory; "" the built-in dashboard
+    std::size_t max_connections = 64;
+    ConfigPosition position;  // of the [api] table
+    friend bool operator==(const ApiConfig&, const ApiConfig&) = default;
+};
+
 struct Config {
     std::string path;  // the file it was loaded from
     LogConfig log;
@@ -226,6 +238,7 @@ struct Config {
     std::vector<ProxyConfig> proxies;  // names unique among proxies and groups
     std::vector<GroupConfig> groups;
     std::optional<MuxServerConfig> mux_server;
+    std::optional<ApiConfig> api;  // absent: no API
 };
 
 std::string_view to_string(DnsMode mode);

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "config/config_api_reader.hpp"
 #include "config/config_dns_reader.hpp"
 #include "config/config_mux_server_reader.hpp"
 #include "config/config_proxies_reader.hpp"
@@ -17,10 +18,6 @@
 namespace shunt {
 
 namespace {
-
-// Sections that belong to later parts of shunt. Accepting and ignoring them would be
-// a silent fallback, so they are rejected with a message that says why.
-constexpr std::string_view kNotYetSupported[] = {"api"};
 
 class Loader {
   public:
@@ -44,10 +41,7 @@ class Loader {
         else
             config.tun.address = {config.dns.fake_ip_range.at(1),
                                   config.dns.fake_ip_range.length()};
-        for (auto section : kNotYetSupported) {
-            if (top.node(section))
-                top.error_at_key(section, "not supported by this version of shunt yet");
-        }
+        if (const auto* api = top.table("api")) read_api_section(*api, top, base_dir_, config);
         top.finish();
         return config;
     }

@@ -20,6 +20,13 @@ bool parse_uint(std::string_view text, unsigned max, unsigned& out) {
 
 }  // namespace
 
+bool IpAddress::is_loopback() const {
+    const IpAddress plain = unmapped();
+    if (plain.is_v4()) return (plain.v4() >> 24) == 127;
+    static const IpAddress kLoopback6 = from_v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    return plain == kLoopback6;
+}
+
 IpAddress IpAddress::unmapped() const {
     if (!is_v6()) return *this;
     for (int i = 0; i < 10; ++i)

@@ -37,6 +37,8 @@ class IpAddress {
     // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it carries; any
     // other address as it is.
     IpAddress unmapped() const;
+    // 127.0.0.0/8 or ::1 (an IPv4-mapped 127.x too): only this machine can reach it.
+    bool is_loopback() const;
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;

@@ -13,6 +13,14 @@ TEST(IpAddress, ParsesBothFamiliesAndRejectsGarbage) {
         EXPECT_FALSE(IpAddress::parse(bad)) << bad;
 }
 
+TEST(IpAddress, LoopbackIsOnly127And1) {
+    for (const char* yes : {"127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1"})
+        EXPECT_TRUE(IpAddress::parse(yes)->is_loopback()) << yes;
+    for (const char* no :
+         {"0.0.0.0", "::", "128.0.0.1", "10.0.0.1", "::2", "fe80::1", "::127.0.0.1"})
+        EXPECT_FALSE(IpAddress::parse(no)->is_loopback()) << no;
+}
+
 TEST(Prefix, ClearsHostBitsAndMapsOffsets) {
     auto p = Prefix::parse("198.18.5.7/15");
     ASSERT_TRUE(p);

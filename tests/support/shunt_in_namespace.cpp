@@ -33,7 +33,7 @@ void ShuntInNamespace::write_config(const Options& options) {
     if (options.extra_tun.find("enable =") == std::string::npos) config << "enable = true\n";
     if (options.extra_tun.find("name =") == std::string::npos)
         config << "name = \"" << kTunName << "\"\n";
-    config << options.extra_tun << "\n";
+    config << options.extra_tun << "\n" << options.extra_sections << "\n";
     dir_.write("shunt.toml", config.str());
 }
 

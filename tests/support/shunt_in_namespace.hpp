@@ -22,6 +22,7 @@ class ShuntInNamespace {
         std::string extra_tun;  // more lines for [tun]
         std::string top_level;  // lines before the first section (mode, rules)
         std::vector<std::string> dns_listen = {"127.0.0.1:53"};  // [dns] listen
+        std::string extra_sections = "";  // whole sections after [tun] ("[api]\nsecret = ...")
     };
 
     ShuntInNamespace(const E2eTopology& topology, Options options);

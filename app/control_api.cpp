@@ -1,0 +1,38 @@
+#include "app/control_api.hpp"
+
+#include "api/connections_endpoints.hpp"
+#include "api/version_endpoints.hpp"
+#include "flow/destination_names.hpp"
+
+namespace shunt::app {
+
+api::GuardSettings guard_settings(const ApiConfig& api) {
+    api::GuardSettings guard;
+    guard.secret = api.secret;
+    guard.allow_origins = api.allow_origins;
+    guard.loopback_listen = !api.listen || api.listen->address.is_loopback();
+    if (api.listen) guard.listen_host = api.listen->address.to_string();
+    return guard;
+}
+
+std::unique_ptr<api::ApiServer> make_control_api(boost::asio::any_io_executor executor,
+                                                 const Config& config, ControlApiParts parts) {
+    const ApiConfig& api = *config.api;
+    api::ApiServerOptions options;
+    if (api.listen) options.listen.push_back(*api.listen);
+    options.guard = guard_settings(api);
+    options.limits.max_connections = api.max_connections;
+
+    api::ApiRouter router;
+    api::add_version_endpoints(router);
+    api::add_connection_endpoints(
+        router, api::ConnectionsSource{parts.registry,
+                                       [&names = parts.names](const IpAddress& address) {
+                                           return names.is_fake(address);
+                                       },
+                                       std::string(to_string(config.dns.mode))});
+    return std::make_unique<api::ApiServer>(std::move(executor), std::move(options),
+                                            std::move(router));
+}
+
+}  // namespace shunt::app

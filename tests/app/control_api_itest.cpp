@@ -1,0 +1,157 @@
+// The control API of a running `shunt run`, end to end: shunt in the client namespace
+// with its TUN device and [api], curl downloading through it from nginx, and the API
+// driven with curl as a script would (docs/api.md). What the API says must be what the
+// data path does: the flow it lists is the download, and closing it ends the download.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "tests/support/api_client.hpp"
+#include "tests/support/e2e_topology.hpp"
+#include "tests/support/nginx_server.hpp"
+#include "tests/support/shunt_in_namespace.hpp"
+
+namespace shunt::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+constexpr const char* kSecret = "e2e-secret";
+
+class ControlApiE2e : public ::testing::Test {
+  protected:
+    ShuntInNamespace::Options options(std::string api = "") const {
+        ShuntInNamespace::Options o;
+        o.top_level =
+            std::string("rules = [\"DOMAIN-SUFFIX,e2e.test,DIRECT\", \"MATCH,REJECT\"]\n");
+        o.extra_sections = "[api]\nsecret = \"" + std::string(kSecret) + "\"\n" + api;
+        return o;
+    }
+    // A download that stays open while the test looks at it: nginx sends at 1 MB/s and
+    // curl reads at once, so nothing waits in curl's socket buffer when the flow ends.
+    std::unique_ptr<ChildProcess> start_slow_download(const TempDir& dir) {
+        const auto file = nginx_.add_file("slow.bin", 64u << 20, 5);
+        ChildProcess::Options o;
+        o.stderr_path = dir.file("curl.err");
+        return topology_.spawn_in_client(
+            {"curl", "-sS", "-o", "/dev/null",
+             std::string("http://") + E2eTopology::kWebSite + "/slow" + file.url_path},
+            o);
+    }
+    // The connection whose host is `host` in GET /connections, polled for `wait`.
+    json::object find_connection(const ApiClient& api, const std::string& host,
+                                 std::chrono::milliseconds wait = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        do {
+            const auto reply = api.get("/connections");
+            if (reply.status == 200) {
+                const auto snapshot = reply.json();
+                for (const auto& c : snapshot.at("connections").as_array()) {
+                    if (c.at("metadata").at("host").as_string() == host) return c.as_object();
+                }
+            }
+            std::this_thread::sleep_for(50ms);
+        } while (std::chrono::steady_clock::now() < deadline);
+        return {};
+    }
+
+    E2eTopology topology_;
+    NginxServer nginx_{topology_};
+};
+
+TEST_F(ControlApiE2e, ListsTheDownloadAndClosingItResetsCurl) {
+    ShuntInNamespace shunt(topology_, options());
+    shunt.start();
+    const ApiClient api(topology_.client_ns(), kSecret);
+    ASSERT_TRUE(api.wait_until_up()) << shunt.log();
+    EXPECT_EQ(api.get("/version").json().at("version").as_string(), "shunt 0.1.0");
+
+    TempDir dir;
+    auto curl = start_slow_download(dir);
+    const auto flow = find_connection(api, E2eTopology::kWebSite);
+    ASSERT_FALSE(flow.empty()) << shunt.log();
+    const auto& metadata = flow.at("metadata");
+    EXPECT_EQ(metadata.at("network").as_string(), "tcp");
+    EXPECT_EQ(metadata.at("type").as_string(), "Tun");
+    EXPECT_EQ(metadata.at("destinationPort").as_string(), "80");
+    EXPECT_EQ(metadata.at("dnsMode").as_string(), "fake-ip");
+    EXPECT_EQ(metadata.at("destinationIP").as_string(), "");  // a fake address means nothing
+    EXPECT_EQ(flow.at("rule").as_string(), "DomainSuffix");
+    EXPECT_EQ(flow.at("rulePayload").as_string(), "e2e.test");
+    EXPECT_EQ(flow.at("chains"), json::parse(R"(["DIRECT"])"));
+    ASSERT_TRUE(curl->running());
+
+    // The download is moving, and the API's counter with it.
+    const auto download_before = flow.at("download").to_number<std::int64_t>();
+    std::this_thread::sleep_for(500ms);
+    const auto later = find_connection(api, E2eTopology::kWebSite);
+    ASSERT_FALSE(later.empty());
+    EXPECT_GT(later.at("download").to_number<std::int64_t>(), download_before);
+
+    const auto id = std::string(flow.at("id").as_string());
+    const auto closed_at = std::chrono::steady_clock::now();
+    EXPECT_EQ(api.request("DELETE", "/connections/" + id).status, 204);
+    const auto status = curl->wait(5s);
+    ASSERT_TRUE(status) << "curl still running after DELETE /connections/" << id;
+    const auto took = std::chrono::steady_clock::now() - closed_at;
+    EXPECT_NE(*status, 0) << "curl must see the connection end with an error";
+    EXPECT_LT(took, 1s) << "curl ended "
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                        << " ms after the DELETE";
+    EXPECT_NE(read_file(dir.file("curl.err")).find("curl: (56)"), std::string::npos)
+        << read_file(dir.file("curl.err"));
+    EXPECT_TRUE(find_connection(api, E2eTopology::kWebSite, 0ms).empty());
+    // Gone: closing it again is no error (mihomo answers 204 too).
+    EXPECT_EQ(api.request("DELETE", "/connections/" + id).status, 204);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(ControlApiE2e, TheSecretAndTheHostAreChecked) {
+    ShuntInNamespace shunt(topology_, options());
+    shunt.start();
+    const ApiClient api(topology_.client_ns(), kSecret);
+    ASSERT_TRUE(api.wait_until_up()) << shunt.log();
+    EXPECT_EQ(ApiClient(topology_.client_ns(), "").get("/connections").status, 401);
+    EXPECT_EQ(ApiClient(topology_.client_ns(), "wrong").get("/connections").status, 401);
+    EXPECT_EQ(api.get("/connections").status, 200);
+    // DNS rebinding: a page on attacker.example resolving to 127.0.0.1.
+    const auto rebound = topology_.run_in_client(
+        {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: attacker.example:9090",
+         "-H", std::string("Authorization: Bearer ") + kSecret,
+         "http://127.0.0.1:9090/connections"});
+    EXPECT_EQ(rebound.out, "403");
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(ControlApiE2e, ANonLoopbackListenWithoutSecretDoesNotStart) {
+    auto o = options();
+    o.extra_sections = "[api]\nlisten = \"0.0.0.0:9090\"\n";
+    ShuntInNamespace shunt(topology_, o);
+    try {
+        shunt.start();
+        FAIL() << "shunt started with an open API on 0.0.0.0";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("api.secret: required when listen (0.0.0.0:9090)"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST_F(ControlApiE2e, AReloadAppliesANewSecret) {
+    ShuntInNamespace shunt(topology_, options());
+    shunt.start();
+    ASSERT_TRUE(ApiClient(topology_.client_ns(), kSecret).wait_until_up()) << shunt.log();
+    auto changed = options();
+    changed.extra_sections = "[api]\nsecret = \"rotated\"\n";
+    ASSERT_TRUE(shunt.reload(changed)) << shunt.log();
+    EXPECT_EQ(ApiClient(topology_.client_ns(), kSecret).get("/connections").status, 401);
+    EXPECT_EQ(ApiClient(topology_.client_ns(), "rotated").get("/connections").status, 200);
+    EXPECT_EQ(shunt.log().find("rotated"), std::string::npos) << "the secret reached the log";
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+}  // namespace
+}  // namespace shunt::test
