@@ -105,8 +105,18 @@ void ApiSession::handle() {
                 break;
             }
             ApiRequest request{message.method(), std::move(*target), message.body()};
-            response = context_->router.route(request);
-            break;
+            // Until the endpoint answers nothing is read (HTTP/1.1 answers in order); a
+            // session closed meanwhile drops the late answer.
+            state_ = State::responding;
+            context_->router.route(request,
+                                   [self = shared_from_this(), headers = std::move(verdict.headers),
+                                    keep_alive = message.keep_alive()](ApiResponse answer) mutable {
+                                       if (self->state_ != State::responding) return;
+                                       for (auto& h : headers)
+                                           answer.headers.push_back(std::move(h));
+                                       self->do_write(std::move(answer), keep_alive);
+                                   });
+            return;
         }
     }
     for (auto& h : verdict.headers) response.headers.push_back(std::move(h));

@@ -60,7 +60,14 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     void close(const char* reason);
 
   private:
-    enum class State : std::uint8_t { reading_header, reading_body, writing, lingering, closed };
+    enum class State : std::uint8_t {
+        reading_header,
+        reading_body,
+        responding,  // an endpoint is working on the answer
+        writing,
+        lingering,
+        closed
+    };
 
     void do_read();
     void on_header(const boost::system::error_code& ec);

@@ -11,6 +11,8 @@
 
 #include "app/control_api.hpp"
 #include "app/process_setup.hpp"
+#include "app/reload_section.hpp"
+#include "app/selection_store.hpp"
 #include "base/logging.hpp"
 #include "base/version.hpp"
 #include "config/config_api_reader.hpp"
@@ -23,6 +25,7 @@
 #include "flow/flow_registry.hpp"
 #include "netstack/netstack_service.hpp"
 #include "outbound/outbound_builder.hpp"
+#include "outbound/outbound_set.hpp"
 #include "rules/engine/rule_build.hpp"
 #include "rules/engine/rule_engine.hpp"
 
@@ -30,22 +33,32 @@ namespace shunt {
 
 namespace {
 
-class App {
+// `shunt run`: DNS, the netstack and the control API on one event loop, and what signals
+// and the API do to them (reload, mode, selections).
+class App final : public api::RunningShunt {
   public:
     App(std::string path, std::shared_ptr<const Config> config, rules::RuleBuildResult rules)
         : path_(std::move(path)),
           config_(std::move(config)),
           signals_(io_, SIGINT, SIGTERM, SIGHUP),
           engine_(std::make_shared<rules::RuleEngine>(rules.rules, config_->mode)),
-          initial_rules_(std::move(rules)) {}
+          log_level_(config_->log.level),
+          selections_(app::SelectionStore::path_for(config_->dns)) {
+        note_rule_sets(*config_, rules);
+        log_rules(*config_, rules);
+    }
 
     int run() {
         try {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
             dns_->start();
             names_ = std::make_unique<flow::DnsDestinationNames>(*dns_);
+            // Built with or without the TUN device: the API shows and switches them.
+            outbounds_ = build_outbounds(*config_, nullptr).set;
+            if (const auto restored = outbounds_->carry_over(selections_.load()))
+                spdlog::info("{} group selection(s) restored from {}", restored,
+                             selections_.path());
             if (config_->tun.enable) {
-                outbounds_ = build_outbounds(*config_, nullptr).set;
                 classifier_ = std::make_unique<flow::FlowClassifier>(*names_, engine_, outbounds_);
                 std::vector<Prefix> fake_ip_ranges{config_->dns.fake_ip_range};
                 if (config_->dns.fake_ip_range6)
@@ -56,7 +69,8 @@ class App {
                 netstack_->start();
             }
             if (config_->api) {
-                api_ = app::make_control_api(io_.get_executor(), *config_, {registry_, *names_});
+                api_ = app::make_control_api(io_.get_executor(), *config_,
+                                             {registry_, *names_, *this});
                 api_->start();
             }
         } catch (const std::exception& e) {
@@ -64,12 +78,106 @@ class App {
             return 1;
         }
         spdlog::info("shunt {} running with {}", kVersion, path_);
-        log_rules(*config_, initial_rules_);
         wait_for_signal();
         io_.run();
         spdlog::info("shunt stopped");
         spdlog::default_logger()->flush();
         return 0;
+    }
+
+    // api::RunningShunt
+    std::shared_ptr<const Config> config() const override { return config_; }
+    rules::Mode mode() const override { return engine_->mode(); }
+    void set_mode(rules::Mode mode) override { engine_->set_mode(mode); }
+    LogLevel log_level() const override { return log_level_; }
+    void set_log_level(LogLevel level) override {
+        log_level_ = level;
+        apply_log_level(level);
+    }
+    outbound::OutboundSet& outbounds() override { return *outbounds_; }
+    void selections_changed() override { selections_.save(outbounds_->selections()); }
+    std::vector<api::RuleSetState> rule_sets() const override { return rule_sets_; }
+
+    std::vector<std::string> reread_rule_sets() override {
+        auto rules = rules::build_rules(*config_);
+        if (!rules.errors.empty()) {
+            std::vector<std::string> errors;
+            for (const auto& e : rules.errors) errors.push_back(e.format());
+            spdlog::error("rule sets: {} error(s), keeping the running rules", errors.size());
+            return errors;
+        }
+        engine_->replace(rules.rules);
+        note_rule_sets(*config_, rules);
+        log_rules(*config_, rules);
+        return {};
+    }
+
+    // A bad file keeps the running config: the user fixes the file and reloads again,
+    // nothing stops in between.
+    std::vector<std::string> reload() override {
+        auto result = load_config(path_);
+        rules::RuleBuildResult rules;
+        if (result.errors.empty()) rules = rules::build_rules(*result.config);
+        if (!result.errors.empty() || !rules.errors.empty()) {
+            std::vector<std::string> errors;
+            for (const auto& e : result.errors) errors.push_back(e.format());
+            for (const auto& e : rules.errors) errors.push_back(e.format());
+            for (const auto& e : errors) spdlog::error("reload: {}", e);
+            spdlog::error("reload: {} error(s), keeping the running configuration", errors.size());
+            return errors;
+        }
+        // Keys a running shunt cannot change keep their running values, so that what the
+        // rest is rebuilt with (outbounds' routing mark, DNS upstreams) matches the pool,
+        // device and routes that stay.
+        auto loaded = std::make_shared<Config>(*result.config);
+        app::ReloadChanges changes;
+        loaded->dns = app::reload_section("dns", dns_section_spec(), config_->dns,
+                                          result.config->dns, "", changes);
+        loaded->tun = app::reload_section(
+            "tun", tun_section_spec(), config_->tun, result.config->tun,
+            netstack_ ? ""
+                      : "kept for when the TUN device runs (it does not: [tun] enable was "
+                        "false at start)",
+            changes);
+        reload_api(*result.config, *loaded, changes);
+        const std::shared_ptr<const Config> config = loaded;
+        set_log_level(config->log.level);
+        try {
+            dns_->reload(config);
+        } catch (const std::exception& e) {
+            spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+            return {std::string("reload failed: ") + e.what()};
+        }
+        // Connections in flight keep the rule list they were decided with (Verdict).
+        engine_->replace(rules.rules);
+        note_rule_sets(*config, rules);
+        // A mode switched at runtime survives reloads that leave `mode` alone.
+        if (config->mode != config_->mode) engine_->set_mode(config->mode);
+        log_rules(*config, rules);
+        // The user's choices in groups (and GLOBAL) survive a reload where the group and
+        // the member still exist.
+        const auto choices = outbounds_->selections();
+        const outbound::RunningOutbounds running{*config_, *outbounds_};
+        auto built = build_outbounds(*config, &running);
+        spdlog::info(
+            "reload: {} proxies and groups unchanged (kept, with their connections), "
+            "{} new or changed",
+            built.kept, built.rebuilt);
+        outbounds_ = std::move(built.set);
+        outbounds_->carry_over(choices);
+        if (netstack_) {
+            classifier_->set_outbounds(outbounds_);
+            netstack_->apply(config->tun);
+        }
+        for (const auto& [on_reload, line] : changes) {
+            if (on_reload == OnReload::applied)
+                spdlog::info("reload: {}", line);
+            else
+                spdlog::warn("reload: {}", line);
+        }
+        config_ = config;
+        spdlog::info("reloaded {}", path_);
+        return {};
     }
 
   private:
@@ -90,78 +198,12 @@ class App {
         });
     }
 
-    // A bad file on reload keeps the running config: the user fixes the file and
-    // sends SIGHUP again, nothing stops in between.
-    void reload() {
-        auto result = load_config(path_);
-        rules::RuleBuildResult rules;
-        if (result.errors.empty()) rules = rules::build_rules(*result.config);
-        if (!result.errors.empty() || !rules.errors.empty()) {
-            for (const auto& e : result.errors) spdlog::error("reload: {}", e.format());
-            for (const auto& e : rules.errors) spdlog::error("reload: {}", e.format());
-            spdlog::error("reload: {} error(s), keeping the running configuration",
-                          result.errors.size() + rules.errors.size());
-            return;
-        }
-        // Keys a running shunt cannot change keep their running values, so that what the
-        // rest is rebuilt with (outbounds' routing mark, DNS upstreams) matches the pool,
-        // device and routes that stay.
-        auto loaded = std::make_shared<Config>(*result.config);
-        std::vector<std::pair<OnReload, std::string>> changes;
-        loaded->dns = reload_section("dns", dns_section_spec(), config_->dns, result.config->dns,
-                                     "", changes);
-        loaded->tun = reload_section(
-            "tun", tun_section_spec(), config_->tun, result.config->tun,
-            netstack_ ? ""
-                      : "kept for when the TUN device runs (it does not: [tun] enable was "
-                        "false at start)",
-            changes);
-        reload_api(*result.config, *loaded, changes);
-        const std::shared_ptr<const Config> config = loaded;
-        apply_log_level(config->log.level);
-        try {
-            dns_->reload(config);
-        } catch (const std::exception& e) {
-            spdlog::error("reload failed, keeping the running configuration: {}", e.what());
-            return;
-        }
-        // Connections in flight keep the rule list they were decided with (Verdict).
-        engine_->replace(rules.rules);
-        // A mode switched at runtime survives reloads that leave `mode` alone.
-        if (config->mode != config_->mode) engine_->set_mode(config->mode);
-        log_rules(*config, rules);
-        if (netstack_) {
-            // The user's choices in select groups (and GLOBAL) survive a reload where the
-            // group and the member still exist.
-            const auto choices = outbounds_->selections();
-            const outbound::RunningOutbounds running{*config_, *outbounds_};
-            auto built = build_outbounds(*config, &running);
-            spdlog::info(
-                "reload: {} proxies and groups unchanged (kept, with their connections), "
-                "{} new or changed",
-                built.kept, built.rebuilt);
-            outbounds_ = std::move(built.set);
-            outbounds_->carry_over(choices);
-            classifier_->set_outbounds(outbounds_);
-            netstack_->apply(config->tun);
-        }
-        for (const auto& [on_reload, line] : changes) {
-            if (on_reload == OnReload::applied)
-                spdlog::info("reload: {}", line);
-            else
-                spdlog::warn("reload: {}", line);
-        }
-        config_ = config;
-        spdlog::info("reloaded {}", path_);
-    }
-
     // [api]: the secret and the allowed origins apply to new requests; the listeners stay
     // as they started.
-    void reload_api(const Config& loaded, Config& effective,
-                    std::vector<std::pair<OnReload, std::string>>& changes) {
+    void reload_api(const Config& loaded, Config& effective, app::ReloadChanges& changes) {
         if (config_->api && loaded.api) {
-            effective.api =
-                reload_section("api", api_section_spec(), *config_->api, *loaded.api, "", changes);
+            effective.api = app::reload_section("api", api_section_spec(), *config_->api,
+                                                *loaded.api, "", changes);
             api_->set_guard(app::guard_settings(*effective.api));
         } else if (config_->api.has_value() != loaded.api.has_value()) {
             effective.api = config_->api;
@@ -172,35 +214,14 @@ class App {
         }
     }
 
-    // The section a reload runs with: every changed key the running service applies is
-    // taken from `loaded`, every other one keeps its running value; `changes` gets a log
-    // line per changed key. `not_running` says why an applied key has no effect yet ("" when
-    // the service runs).
-    template <class Section>
-    static Section reload_section(std::string_view table, const SectionSpec<Section>& spec,
-                                  const Section& running, const Section& loaded,
-                                  std::string_view not_running,
-                                  std::vector<std::pair<OnReload, std::string>>& changes) {
-        Section effective = running;
-        for (const auto* key : spec.changed(running, loaded)) {
-            // "tun.mtu = 1500", or "dns.hosts changed" for a key too big to show.
-            const std::string what =
-                key->show ? fmt::format("{}.{} = {}", table, key->name, key->show(loaded))
-                          : fmt::format("{}.{} changed:", table, key->name);
-            if (key->on_reload == OnReload::applied) {
-                key->copy(effective, loaded);
-                changes.emplace_back(
-                    key->on_reload,
-                    fmt::format("{} {}", what, not_running.empty() ? "applied" : not_running));
-            } else {
-                changes.emplace_back(
-                    key->on_reload,
-                    fmt::format("{} takes effect at the next start; until then it stays {} (what "
-                                "runs on it is kept)",
-                                what, key->show ? key->show(running) : "as it was"));
-            }
+    void note_rule_sets(const Config& config, const rules::RuleBuildResult& rules) {
+        const auto now = std::chrono::system_clock::now();
+        rule_sets_.clear();
+        for (const auto& set : config.rule_sets) {
+            const auto it = rules.entries_by_set.find(set.name);
+            rule_sets_.push_back(
+                {set.name, set.behavior, it == rules.entries_by_set.end() ? 0 : it->second, now});
         }
-        return effective;
     }
 
     outbound::BuiltOutbounds build_outbounds(const Config& config,
@@ -225,7 +246,9 @@ class App {
     boost::asio::io_context io_{1};
     boost::asio::signal_set signals_;
     std::shared_ptr<rules::RuleEngine> engine_;
-    rules::RuleBuildResult initial_rules_;  // figures for the startup log line
+    LogLevel log_level_;
+    std::vector<api::RuleSetState> rule_sets_;
+    app::SelectionStore selections_;
     std::unique_ptr<dns::DnsService> dns_;
     std::shared_ptr<outbound::OutboundSet> outbounds_;
     flow::FlowRegistry registry_;  // every relaying flow: the REST API reads it

@@ -1,6 +1,9 @@
 #include "app/control_api.hpp"
 
+#include "api/configs_endpoints.hpp"
 #include "api/connections_endpoints.hpp"
+#include "api/proxies_endpoints.hpp"
+#include "api/rules_endpoints.hpp"
 #include "api/version_endpoints.hpp"
 #include "flow/destination_names.hpp"
 
@@ -25,6 +28,9 @@ std::unique_ptr<api::ApiServer> make_control_api(boost::asio::any_io_executor ex
 
     api::ApiRouter router;
     api::add_version_endpoints(router);
+    api::add_config_endpoints(router, parts.shunt);
+    api::add_rule_endpoints(router, parts.shunt);
+    api::add_proxy_endpoints(router, parts.shunt, executor, std::make_shared<api::DelayHistory>());
     api::add_connection_endpoints(
         router, api::ConnectionsSource{parts.registry,
                                        [&names = parts.names](const IpAddress& address) {

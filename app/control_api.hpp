@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "api/api_server.hpp"
+#include "api/running_shunt.hpp"
 #include "config/config.hpp"
 #include "flow/flow_registry.hpp"
 
@@ -23,6 +24,7 @@ namespace shunt::app {
 struct ControlApiParts {
     flow::FlowRegistry& registry;
     flow::DestinationNames& names;
+    api::RunningShunt& shunt;
 };
 
 // Guard settings as a config gives them (a reload applies them to new requests).

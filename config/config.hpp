@@ -217,8 +217,8 @@ struct MuxServerConfig {
 // [api]: the control API (docs/api.md). The section being present turns it on.
 struct ApiConfig {
     std::optional<Endpoint> listen = Endpoint::parse("127.0.0.1:9090");  // nullopt: "" (off)
-    std::string unix_socket;  // absolute path; "" none
-    std::string secret;       // "" none: then only loopback listens and listed origins
+    std::string unix_socket;                                             // absolute path; "" none
+    std::string secret;  // "" none: then only loopback listens and listed origins
     std::vector<std::string> allow_origins;  // "scheme://host[:port]", CORS without a secret
     std::string external_ui;                 // absolute directory; "" the built-in dashboard
     std::size_t max_connections = 64;

@@ -20,68 +20,6 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
     return static_cast<std::uint16_t>(value);
 }
 
-// http://HOST[:PORT][/PATH][?QUERY]; HOST is a name, an IPv4 address or [IPv6].
-std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string& error) {
-    constexpr std::string_view kScheme = "http://";
-    if (text.substr(0, kScheme.size()) != kScheme) {
-        error =
-            "must be an http:// URL (probes are plain HTTP), found \"" + std::string(text) + "\"";
-        return std::nullopt;
-    }
-    ProbeUrl url;
-    url.text = text;
-    auto rest = text.substr(kScheme.size());
-    rest = rest.substr(0, rest.find('#'));  // a fragment is never sent
-    const auto path_start = rest.find_first_of("/?");
-    const auto authority = rest.substr(0, path_start);
-    if (path_start != std::string_view::npos) {
-        url.path = rest.substr(path_start);
-        if (url.path.front() == '?') url.path.insert(0, "/");
-    }
-    const bool printable = std::all_of(url.path.begin(), url.path.end(), [](char c) {
-        return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
-    });
-    std::string_view host = authority;
-    std::string_view port;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close != std::string_view::npos) {
-            host = authority.substr(1, close - 1);
-            auto after = authority.substr(close + 1);
-            if (!after.empty() && after.front() == ':') port = after.substr(1);
-            if (!after.empty() && after.front() != ':') host = {};
-        }
-        if (!IpAddress::parse(host) || IpAddress::parse(host)->is_v4()) host = {};
-    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-        host = authority.substr(0, colon);
-        port = authority.substr(colon + 1);
-    }
-    if (authority.find('@') != std::string_view::npos || host.empty() || !printable) {
-        error = "expected http://HOST[:PORT][/PATH], found \"" + std::string(text) + "\"";
-        return std::nullopt;
-    }
-    if (auto address = IpAddress::parse(host)) {
-        url.host = address->to_string();
-    } else if (auto name = parse_host_name(host)) {
-        url.host = *name;
-    } else {
-        error = "\"" + std::string(host) + "\" is neither an IP address nor a host name";
-        return std::nullopt;
-    }
-    if (authority.find(':') != std::string_view::npos && authority.front() != '[' && port.empty()) {
-        port = "x";  // "host:" is a mistake, not port 80
-    }
-    if (!port.empty()) {
-        auto parsed = parse_port(port);
-        if (!parsed) {
-            error = "the port must be 1..65535, found \"" + std::string(text) + "\"";
-            return std::nullopt;
-        }
-        url.port = *parsed;
-    }
-    return url;
-}
-
 SectionSpec<GroupConfig> make_group_spec() {
     using G = GroupConfig;
     SectionSpec<G> spec;
@@ -259,6 +197,68 @@ class GroupSectionsReader {
 };
 
 }  // namespace
+
+// http://HOST[:PORT][/PATH][?QUERY]; HOST is a name, an IPv4 address or [IPv6].
+std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string& error) {
+    constexpr std::string_view kScheme = "http://";
+    if (text.substr(0, kScheme.size()) != kScheme) {
+        error =
+            "must be an http:// URL (probes are plain HTTP), found \"" + std::string(text) + "\"";
+        return std::nullopt;
+    }
+    ProbeUrl url;
+    url.text = text;
+    auto rest = text.substr(kScheme.size());
+    rest = rest.substr(0, rest.find('#'));  // a fragment is never sent
+    const auto path_start = rest.find_first_of("/?");
+    const auto authority = rest.substr(0, path_start);
+    if (path_start != std::string_view::npos) {
+        url.path = rest.substr(path_start);
+        if (url.path.front() == '?') url.path.insert(0, "/");
+    }
+    const bool printable = std::all_of(url.path.begin(), url.path.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+    });
+    std::string_view host = authority;
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close != std::string_view::npos) {
+            host = authority.substr(1, close - 1);
+            auto after = authority.substr(close + 1);
+            if (!after.empty() && after.front() == ':') port = after.substr(1);
+            if (!after.empty() && after.front() != ':') host = {};
+        }
+        if (!IpAddress::parse(host) || IpAddress::parse(host)->is_v4()) host = {};
+    } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (authority.find('@') != std::string_view::npos || host.empty() || !printable) {
+        error = "expected http://HOST[:PORT][/PATH], found \"" + std::string(text) + "\"";
+        return std::nullopt;
+    }
+    if (auto address = IpAddress::parse(host)) {
+        url.host = address->to_string();
+    } else if (auto name = parse_host_name(host)) {
+        url.host = *name;
+    } else {
+        error = "\"" + std::string(host) + "\" is neither an IP address nor a host name";
+        return std::nullopt;
+    }
+    if (authority.find(':') != std::string_view::npos && authority.front() != '[' && port.empty()) {
+        port = "x";  // "host:" is a mistake, not port 80
+    }
+    if (!port.empty()) {
+        auto parsed = parse_port(port);
+        if (!parsed) {
+            error = "the port must be 1..65535, found \"" + std::string(text) + "\"";
+            return std::nullopt;
+        }
+        url.port = *parsed;
+    }
+    return url;
+}
 
 const SectionSpec<GroupConfig>& group_section_spec() {
     static const SectionSpec<GroupConfig> spec = make_group_spec();

@@ -21,6 +21,10 @@ const SectionSpec<GroupConfig>& group_type_spec(GroupType type);
 
 // Fills config.groups from the [[groups]] tables, declaring their names in `names`, which
 // already holds the proxies'.
+// A probe URL, http://HOST[:PORT][/PATH][?QUERY] (groups' `url`, the API's delay tests);
+// nullopt with `error` set when it is not one.
+std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string& error);
+
 void read_group_sections(ConfigReader& top, const std::vector<const toml::table*>& tables,
                          DeclaredNames& names, Config& config);
 

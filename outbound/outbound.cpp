@@ -28,4 +28,9 @@ std::string_view to_string(OutboundType type) {
     return "?";
 }
 
+const std::vector<std::shared_ptr<Outbound>>& Outbound::members() const {
+    static const std::vector<std::shared_ptr<Outbound>> none;
+    return none;
+}
+
 }  // namespace shunt::outbound

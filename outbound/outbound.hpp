@@ -62,6 +62,8 @@ class Outbound {
 
     // A group's current member (what connect() would use now); nullptr for a proxy.
     virtual const Outbound* selected_member() const { return nullptr; }
+    // A group's members in the configured order; empty for a proxy.
+    virtual const std::vector<std::shared_ptr<Outbound>>& members() const;
 };
 
 // How outbounds that dial by name resolve it (dns/: hosts, cache, upstreams).

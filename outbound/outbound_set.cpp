@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "outbound/group/probing_group.hpp"
 #include "outbound/group/select_group.hpp"
 
 namespace shunt::outbound {
@@ -40,24 +41,41 @@ std::shared_ptr<Outbound> OutboundSet::find_shared(std::string_view name) const 
     return it == by_name_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+bool is_probing(const Outbound& outbound) {
+    return outbound.type() == OutboundType::url_test || outbound.type() == OutboundType::fallback;
+}
+
+}  // namespace
+
 std::string OutboundSet::select(std::string_view group, std::string_view member) {
     Outbound* outbound = find(group);
     if (outbound == nullptr) return "no group named " + std::string(group);
-    if (outbound->type() != OutboundType::select)
-        return std::string(group) + " is a " + std::string(to_string(outbound->type())) +
-               (outbound->type() == OutboundType::url_test ||
-                        outbound->type() == OutboundType::fallback
-                    ? " group: it chooses by itself"
-                    : " outbound, not a group");
-    return static_cast<SelectGroup*>(outbound)->select(member);
+    if (outbound->type() == OutboundType::select)
+        return static_cast<SelectGroup*>(outbound)->select(member);
+    if (is_probing(*outbound)) return static_cast<ProbingGroup*>(outbound)->pin(member);
+    return std::string(group) + " is a " + std::string(to_string(outbound->type())) +
+           " outbound, not a group";
+}
+
+bool OutboundSet::unpin(std::string_view group) {
+    Outbound* outbound = find(group);
+    if (outbound == nullptr || !is_probing(*outbound)) return false;
+    static_cast<ProbingGroup*>(outbound)->unpin();
+    return true;
 }
 
 std::vector<std::pair<std::string, std::string>> OutboundSet::selections() const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& outbound : ordered_) {
-        if (outbound->type() != OutboundType::select) continue;
-        out.emplace_back(outbound->name(),
-                         static_cast<const SelectGroup&>(*outbound).selected().name());
+        if (outbound->type() == OutboundType::select) {
+            out.emplace_back(outbound->name(),
+                             static_cast<const SelectGroup&>(*outbound).selected().name());
+        } else if (is_probing(*outbound)) {
+            if (const auto* pinned = static_cast<const ProbingGroup&>(*outbound).pinned())
+                out.emplace_back(outbound->name(), pinned->name());
+        }
     }
     return out;
 }

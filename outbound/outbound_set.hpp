@@ -36,12 +36,15 @@ class OutboundSet {
     // The outbounds in the order added (DIRECT, REJECT, proxies and groups, GLOBAL).
     const std::vector<std::shared_ptr<Outbound>>& all() const { return ordered_; }
 
-    // Switches the select group `group` (or GLOBAL) to `member`. Returns "" on success, else
-    // why not ("no group named x", "x is a url-test group", "y is not a member of x").
+    // Switches the select group `group` (or GLOBAL) to `member`, or pins a url-test or
+    // fallback group to it. Returns "" on success, else why not ("no group named x", "x is
+    // a socks5 outbound, not a group", "y is not a member of x").
     std::string select(std::string_view group, std::string_view member);
+    // Lets a url-test or fallback group choose by its probes again; false for anything else.
+    bool unpin(std::string_view group);
 
-    // Every select group's (and GLOBAL's) current member: a reload carries the user's
-    // choices over to the new set with carry_over().
+    // Every select group's (and GLOBAL's) current member, and every pin: a reload carries
+    // the user's choices over to the new set with carry_over().
     std::vector<std::pair<std::string, std::string>> selections() const;
     // Applies `selections` where the group and member still exist; returns how many did.
     std::size_t carry_over(const std::vector<std::pair<std::string, std::string>>& selections);

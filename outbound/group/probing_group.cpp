@@ -43,10 +43,9 @@ void ProbingGroup::probe_round() {
     outstanding_ = members_.size();
     for (std::size_t i = 0; i < members_.size(); ++i) {
         probe_url(executor_, *members_[i], options_.target, options_.timeout,
-                  [this, i, alive = std::weak_ptr<bool>(alive_)](
-                      bool ok, std::chrono::milliseconds delay, const std::string& error) {
+                  [this, i, alive = std::weak_ptr<bool>(alive_)](const ProbeResult& result) {
                       if (alive.expired()) return;
-                      on_probe(i, ok, delay, error);
+                      on_probe(i, result.ok, result.delay, result.error);
                   });
     }
 }
@@ -68,7 +67,36 @@ void ProbingGroup::on_probe(std::size_t member, bool ok, std::chrono::millisecon
     }
 }
 
+std::string ProbingGroup::pin(std::string_view member) {
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        if (members_[i]->name() != member) continue;
+        pinned_ = i;
+        if (selected_ != i) spdlog::info("group {}: pinned to {}", name_, member);
+        selected_ = i;
+        return {};
+    }
+    return std::string(member) + " is not a member of " + name_;
+}
+
+void ProbingGroup::unpin() {
+    if (!pinned_) return;
+    pinned_.reset();
+    spdlog::info("group {}: unpinned", name_);
+    // As if the probes chose from the start: the first member unless one answers better.
+    selected_ = 0;
+    choose();
+}
+
+const Outbound* ProbingGroup::pinned() const {
+    return pinned_ ? members_[*pinned_].get() : nullptr;
+}
+
 void ProbingGroup::choose() {
+    // The user's pin holds until it is lifted: probes still run and are recorded.
+    if (pinned_) {
+        selected_ = *pinned_;
+        return;
+    }
     const std::size_t before = selected_;
     if (type_ == OutboundType::fallback) {
         for (std::size_t i = 0; i < members_.size(); ++i) {

@@ -6,12 +6,15 @@
 //  - fallback: the first member, in the configured order, whose last probe worked.
 // Before the first round has answered, and when no member works, the first member is
 // used (a flow then fails with that member's own reason). Probing starts with the first
-// flow through the group, so an unused group sends nothing.
+// flow through the group, so an unused group sends nothing. The user may pin a member
+// (the API's PUT /proxies/{group}): it is used whatever the probes say until unpinned.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -53,7 +56,11 @@ class ProbingGroup final : public Outbound {
     void start_probing();
     Outbound& selected() const { return *members_[selected_]; }
     const Outbound* selected_member() const override { return &selected(); }
-    const std::vector<std::shared_ptr<Outbound>>& members() const { return members_; }
+    const std::vector<std::shared_ptr<Outbound>>& members() const override { return members_; }
+    // "" when pinned, else why not.
+    std::string pin(std::string_view member);
+    void unpin();
+    const Outbound* pinned() const;  // nullptr when the probes choose
     const std::vector<MemberHealth>& health() const { return health_; }
     // Probe rounds that have completed.
     std::uint64_t rounds() const { return rounds_; }
@@ -72,6 +79,7 @@ class ProbingGroup final : public Outbound {
     ProbeOptions options_;
     std::vector<MemberHealth> health_;
     std::size_t selected_ = 0;
+    std::optional<std::size_t> pinned_;
     std::size_t outstanding_ = 0;  // probes of the current round still running
     std::uint64_t rounds_ = 0;
     bool started_ = false;

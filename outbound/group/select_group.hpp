@@ -27,7 +27,7 @@ class SelectGroup final : public Outbound {
     std::string select(std::string_view member);
     Outbound& selected() const { return *members_[selected_]; }
     const Outbound* selected_member() const override { return &selected(); }
-    const std::vector<std::shared_ptr<Outbound>>& members() const { return members_; }
+    const std::vector<std::shared_ptr<Outbound>>& members() const override { return members_; }
 
   private:
     std::string name_;

@@ -21,15 +21,20 @@ struct Probe : std::enable_shared_from_this<Probe> {
     std::string answer;
     ProbeHandler handler;
 
-    void finish(bool ok, const std::string& error) {
+    void finish(bool ok, const std::string& error, int status = 0, bool timed_out = false) {
         if (!handler) return;
         timer.cancel();
         auto done = std::move(handler);
         handler = nullptr;
-        const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(
+        ProbeResult result;
+        result.ok = ok;
+        result.delay = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started);
+        result.status = status;
+        result.timed_out = timed_out;
+        result.error = error;
         if (stream) stream->close(false);
-        done(ok, delay, error);
+        done(result);
     }
 
     void on_connected(std::unique_ptr<Stream> connected) {
@@ -62,12 +67,23 @@ struct Probe : std::enable_shared_from_this<Probe> {
             return;
         }
         answer.append(reinterpret_cast<const char*>(buffer.data()), n);
-        if (answer.size() < 5) {
-            wait();
-            return;
+        // "HTTP/1.1 204 ": the status code is the three digits after the first space.
+        const auto space = answer.find(' ');
+        if (answer.size() < 5 || space == std::string::npos || answer.size() < space + 4) {
+            if (answer.size() < 64) {
+                wait();
+                return;
+            }
         }
-        if (answer.compare(0, 5, "HTTP/") == 0)
-            finish(true, {});
+        int status = 0;
+        if (space != std::string::npos && answer.size() >= space + 4) {
+            for (std::size_t i = space + 1; i < space + 4; ++i) {
+                const char c = answer[i];
+                status = c >= '0' && c <= '9' ? status * 10 + (c - '0') : -1000;
+            }
+        }
+        if (answer.compare(0, 5, "HTTP/") == 0 && status >= 100 && status <= 999)
+            finish(true, {}, status);
         else
             finish(false, "not an HTTP answer");
     }
@@ -86,7 +102,7 @@ void probe_url(boost::asio::any_io_executor executor, Outbound& via, const Probe
                      "\r\nUser-Agent: shunt\r\nConnection: close\r\n\r\n";
     probe->timer.expires_after(timeout);
     probe->timer.async_wait([probe](const boost::system::error_code& ec) {
-        if (!ec) probe->finish(false, "timed out");
+        if (!ec) probe->finish(false, "timed out", 0, true);
     });
     Target to;
     if (auto address = IpAddress::parse(target.host))

@@ -22,9 +22,14 @@ struct ProbeTarget {
     std::string path = "/";
 };
 
-// ok: the delay until the status line; else `error` says why.
-using ProbeHandler =
-    std::function<void(bool ok, std::chrono::milliseconds delay, const std::string& error)>;
+struct ProbeResult {
+    bool ok = false;                  // an HTTP status line came back
+    std::chrono::milliseconds delay;  // from the start until the status line (or the end)
+    int status = 0;                   // the status code, when ok
+    bool timed_out = false;
+    std::string error;  // why not ok
+};
+using ProbeHandler = std::function<void(const ProbeResult& result)>;
 
 // The handler runs exactly once, never inline, within `timeout`.
 void probe_url(boost::asio::any_io_executor executor, Outbound& via, const ProbeTarget& target,

@@ -64,6 +64,7 @@ class RuleBuilder {
                                           " more errors in this file (only the first " +
                                           std::to_string(entries.errors.size()) + " are listed)"});
         result_.rule_set_entries += entries.entry_count();
+        result_.entries_by_set[set.name] = entries.entry_count();
         if (config_.geoip.database.empty()) {
             auto missing =
                 std::find_if(entries.rules.begin(), entries.rules.end(), needs_country_database);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -20,7 +21,8 @@ namespace shunt::rules {
 struct RuleBuildResult {
     std::shared_ptr<const CompiledRules> rules;  // null when errors is not empty
     std::vector<ConfigError> errors;
-    std::size_t rule_set_entries = 0;  // across all sets, for the startup log line
+    std::size_t rule_set_entries = 0;                   // across all sets, for the startup log line
+    std::map<std::string, std::size_t> entries_by_set;  // [rule_sets.NAME] -> its entries
     std::chrono::milliseconds elapsed{0};
 };
 

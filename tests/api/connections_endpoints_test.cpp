@@ -41,7 +41,10 @@ class ConnectionsTest : public ::testing::Test {
         return *session;
     }
     ApiResponse call(http::verb method, const std::string& target) {
-        return router.route({method, *RequestTarget::parse(target), ""});
+        ApiResponse response;
+        router.route({method, *RequestTarget::parse(target), ""},
+                     [&](ApiResponse answer) { response = std::move(answer); });
+        return response;
     }
 
     flow::FlowRegistry registry;

@@ -18,6 +18,7 @@
 #include "tests/support/e2e_topology.hpp"
 #include "tests/support/netns_thread.hpp"
 #include "tests/support/nginx_server.hpp"
+#include "tests/support/server_resolv_conf.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 #include "tests/support/test_ca.hpp"
 
@@ -93,17 +94,6 @@ std::optional<Datagram> udp_exchange(const E2eTopology& topology, const std::str
     ::close(fd);
     return reply;
 }
-
-// Programs in the server namespace that resolve with the system resolver (dante) ask the
-// namespace's unbound: `ip netns exec` mounts /etc/netns/<ns>/resolv.conf over
-// /etc/resolv.conf. The topology removes the directory with the namespace.
-struct ServerResolvConf {
-    explicit ServerResolvConf(const E2eTopology& topology) {
-        const std::string dir = "/etc/netns/" + topology.server_ns();
-        std::filesystem::create_directories(dir);
-        std::ofstream(dir + "/resolv.conf") << "nameserver " << topology.server_v4() << "\n";
-    }
-};
 
 class ProxyE2e : public ::testing::Test {
   protected:

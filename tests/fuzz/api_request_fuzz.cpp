@@ -7,6 +7,7 @@
 // Violations are __builtin_trap, a crash the fuzzer records.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -71,7 +72,12 @@ void serve(World& world, const http::request<http::string_body>& message, bool w
     const auto target = RequestTarget::parse(facts.target);
     if (!target) return;
     // DELETE would close the flow; the owner ignores it, the registry keeps it.
-    const auto response = world.router.route({message.method(), *target, message.body()});
+    // Every endpoint here answers at once.
+    std::optional<ApiResponse> answer;
+    world.router.route({message.method(), *target, message.body()},
+                       [&](ApiResponse a) { answer = std::move(a); });
+    check(answer.has_value());
+    const auto& response = *answer;
     const auto status = static_cast<unsigned>(response.status);
     check(status >= 200 && status < 600);
     if (!response.body.empty()) {

@@ -3,6 +3,8 @@
 // group, and select() switching a select group (what the REST API will call).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
 
 #include "config/config_loader.hpp"
@@ -106,14 +108,31 @@ TEST_F(OutboundSetTest, GlobalHoldsEveryProxyAndGroupThenDirectAndStartsOnTheFir
     EXPECT_EQ(global.selected().name(), "home");
 }
 
-TEST_F(OutboundSetTest, SelectSwitchesOnlySelectGroupsAndOnlyToMembers) {
+TEST_F(OutboundSetTest, SelectSwitchesGroupsAndOnlyToMembers) {
     EXPECT_EQ(set->select("proxy", "home"), "");
     EXPECT_EQ(static_cast<SelectGroup&>(*set->find("proxy")).selected().name(), "home");
     EXPECT_EQ(set->select("GLOBAL", "DIRECT"), "");
     EXPECT_EQ(set->select("proxy", "vps"), "vps is not a member of proxy");
-    EXPECT_EQ(set->select("auto", "home"), "auto is a url-test group: it chooses by itself");
     EXPECT_EQ(set->select("home", "DIRECT"), "home is a socks5 outbound, not a group");
     EXPECT_EQ(set->select("nope", "DIRECT"), "no group named nope");
+    EXPECT_FALSE(set->unpin("proxy")) << "a select group has nothing to unpin";
+}
+
+TEST_F(OutboundSetTest, ProbingGroupsArePinnedUntilUnpinned) {
+    auto& backup = static_cast<ProbingGroup&>(*set->find("backup"));
+    EXPECT_EQ(backup.pinned(), nullptr);
+    EXPECT_EQ(set->select("backup", "nope"), "nope is not a member of backup");
+    ASSERT_EQ(set->select("backup", "REJECT"), "");
+    EXPECT_EQ(&backup.selected(), set->find("REJECT"));
+    EXPECT_EQ(backup.pinned(), set->find("REJECT"));
+    const auto choices = set->selections();
+    EXPECT_NE(std::find(choices.begin(), choices.end(),
+                        std::pair<std::string, std::string>{"backup", "REJECT"}),
+              choices.end())
+        << "a pin is a choice that survives reloads and restarts";
+    EXPECT_TRUE(set->unpin("backup"));
+    EXPECT_EQ(backup.pinned(), nullptr);
+    EXPECT_EQ(&backup.selected(), set->find("vps")) << "no probe has answered: the first member";
 }
 
 TEST_F(OutboundSetTest, ChoicesCarryOverToARebuiltSetWhereTheyStillExist) {

@@ -14,6 +14,7 @@ MicrosocksServer::MicrosocksServer(Options options, Listen listen)
     if (!options.username.empty()) {
         argv.insert(argv.end(), {"-u", options.username, "-P", options.password});
     }
+    if (!options.bind.empty()) argv.insert(argv.end(), {"-b", options.bind});
     process_ =
         start_listening_process(std::move(argv),
                                 {.netns = listen.netns,

@@ -16,8 +16,9 @@ namespace shunt::test {
 class MicrosocksServer {
   public:
     struct Options {
-        std::string username;  // authentication required when non-empty
-        std::string password;
+        std::string username = "";  // authentication required when non-empty
+        std::string password = "";
+        std::string bind = "";  // the address outgoing connections come from ("": the kernel's)
     };
     using Listen = ListenSpec;
 

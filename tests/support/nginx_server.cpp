@@ -84,6 +84,7 @@ std::string nginx_config(const std::string& dir, const std::vector<std::string>&
         conf << "    listen " << bracketed(address) << ":" << port << ";\n";
     conf << "    root " << dir << "/www;\n"
          << "    location = /health { return 200 \"ok\\n\"; }\n"
+         << "    location = /whoami { return 200 \"$remote_addr\\n\"; }\n"
          << "    location /slow/ { alias " << dir << "/www/; limit_rate 1m; }\n"
          << "    location /upload/ {\n"
          << "      root " << dir << ";\n"

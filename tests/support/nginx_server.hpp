@@ -9,6 +9,7 @@
 //   PUT  /upload/NAME   stored at uploaded_path(NAME); 201 Created (204 when replaced)
 //   GET  /upload/NAME   reads it back
 //   GET  /health        "ok\n"
+//   GET  /whoami        the client's address and a newline (which path a connection took)
 #pragma once
 
 #include <sys/types.h>
