@@ -151,8 +151,12 @@ std::optional<SocketIdentity> run(int fd, const Query& query) {
         if (received <= 0) return best;
         bool multipart = false;
         int remaining = static_cast<int>(received);
+// NLMSG_OK compares the header's unsigned length with the int the kernel's macro wants.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
         for (auto* header = reinterpret_cast<nlmsghdr*>(buffer.data()); NLMSG_OK(header, remaining);
              header = NLMSG_NEXT(header, remaining)) {
+#pragma GCC diagnostic pop
             if (header->nlmsg_seq != sequence) continue;
             if (header->nlmsg_type == NLMSG_DONE || header->nlmsg_type == NLMSG_ERROR) return best;
             multipart = multipart || (header->nlmsg_flags & NLM_F_MULTI) != 0;
