@@ -10,6 +10,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "api/message_queue.hpp"
 #include "api/request_target.hpp"
 
 namespace shunt::api {
@@ -17,7 +18,8 @@ namespace shunt::api {
 struct ApiRequest {
     boost::beast::http::verb method = boost::beast::http::verb::get;
     RequestTarget target;
-    std::string body;  // JSON whatever the Content-Type said (dashboards send text/plain)
+    std::string body;        // JSON whatever the Content-Type said (dashboards send text/plain)
+    bool websocket = false;  // an upgrade request (streams answer with a WebSocket)
 };
 
 struct ApiResponse {
@@ -25,6 +27,9 @@ struct ApiResponse {
     std::string body;  // empty with 204
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
+    // Set for a stream: the connection then sends the feed's messages until the client
+    // goes (status, body and content type are not used).
+    StreamFeed stream;
 };
 
 // {"message": text} with `status`.

@@ -25,10 +25,15 @@ void ApiRouter::route(const ApiRequest& request, Respond respond) const {
     bool path_known = false;
     for (const auto& route : routes_) {
         const auto& segments = request.target.segments;
-        if (route.pattern.size() != segments.size()) continue;
+        // "{*rest}" last: any number of segments (one at least) from there on; the
+        // endpoint reads them from request.target.segments.
+        const bool rest = !route.pattern.empty() && route.pattern.back().rfind("{*", 0) == 0;
+        const std::size_t fixed = route.pattern.size() - (rest ? 1 : 0);
+        if (rest ? segments.size() < route.pattern.size() : route.pattern.size() != segments.size())
+            continue;
         PathParameters parameters;
         bool matches = true;
-        for (std::size_t i = 0; i < segments.size() && matches; ++i) {
+        for (std::size_t i = 0; i < fixed && matches; ++i) {
             const auto& part = route.pattern[i];
             if (part.size() > 2 && part.front() == '{' && part.back() == '}')
                 parameters[part.substr(1, part.size() - 2)] = segments[i];

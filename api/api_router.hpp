@@ -1,5 +1,6 @@
 // ApiRouter: which endpoint answers a request — a method and a path pattern whose
-// segments are literal or "{name}" (any one segment, handed to the endpoint decoded). An
+// segments are literal or "{name}" (any one segment, handed to the endpoint decoded), the
+// last one possibly "{*rest}" (one or more segments: static files). An
 // unknown path is 404 "Resource not found", a known path with another method 405; an
 // endpoint that throws answers 500 with the reason: never a crash. Most endpoints answer
 // at once; an asynchronous one (a delay probe) answers through `respond` later, exactly

@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "api/stream_session.hpp"
 
 namespace shunt::api {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 
 namespace {
 
@@ -104,17 +108,22 @@ void ApiSession::handle() {
                 response = error_response(http::status::bad_request, "Invalid request target");
                 break;
             }
-            ApiRequest request{message.method(), std::move(*target), message.body()};
+            ApiRequest request{message.method(), std::move(*target), message.body(),
+                               websocket::is_upgrade(message)};
             // Until the endpoint answers nothing is read (HTTP/1.1 answers in order); a
             // session closed meanwhile drops the late answer.
             state_ = State::responding;
             context_->router.route(request,
                                    [self = shared_from_this(), headers = std::move(verdict.headers),
-                                    keep_alive = message.keep_alive()](ApiResponse answer) mutable {
+                                    keep_alive = message.keep_alive(),
+                                    upgrade = request.websocket](ApiResponse answer) mutable {
                                        if (self->state_ != State::responding) return;
                                        for (auto& h : headers)
                                            answer.headers.push_back(std::move(h));
-                                       self->do_write(std::move(answer), keep_alive);
+                                       if (answer.stream.queue)
+                                           self->hand_over(std::move(answer), upgrade);
+                                       else
+                                           self->do_write(std::move(answer), keep_alive);
                                    });
             return;
         }
@@ -141,6 +150,17 @@ void ApiSession::do_write(ApiResponse response, bool keep_alive) {
         [self = shared_from_this(), keep_alive](const boost::system::error_code& ec, std::size_t) {
             self->on_write(ec, keep_alive);
         });
+}
+
+void ApiSession::hand_over(ApiResponse response, bool upgrade) {
+    state_ = State::closed;  // this session is done; the connection lives on in the stream
+    auto stream =
+        std::make_shared<StreamSession>(std::move(stream_), context_, std::move(response.stream));
+    context_->sessions.push_back(stream);
+    if (upgrade)
+        stream->start_websocket(parser_->release());
+    else
+        stream->start_chunked(std::move(response.headers));
 }
 
 void ApiSession::on_write(const boost::system::error_code& ec, bool keep_alive) {

@@ -34,22 +34,27 @@ struct ApiLimits {
     std::size_t max_connections = 64;
 };
 
-class ApiSession;
+// A connection of the API: a request/response session or a stream it became.
+class ApiConnection {
+  public:
+    virtual ~ApiConnection() = default;
+    virtual void close(const char* reason) = 0;  // idempotent
+};
 
 // What the sessions of one server share.
 struct ApiContext {
     GuardSettings guard;
     ApiLimits limits;
     ApiRouter router;
-    std::list<std::weak_ptr<ApiSession>> sessions;  // to close them on stop
-    std::size_t open = 0;                           // live sessions (the cap counts them)
+    std::list<std::weak_ptr<ApiConnection>> sessions;  // to close them on stop
+    std::size_t open = 0;  // live connections, streams included (the cap counts them)
 };
 
 // What the guard reads of a parsed request (views into `message`).
 RequestFacts request_facts(
     const boost::beast::http::request<boost::beast::http::string_body>& message);
 
-class ApiSession : public std::enable_shared_from_this<ApiSession> {
+class ApiSession final : public ApiConnection, public std::enable_shared_from_this<ApiSession> {
   public:
     ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context);
     ~ApiSession();
@@ -57,7 +62,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     ApiSession& operator=(const ApiSession&) = delete;
 
     void start();
-    void close(const char* reason);
+    void close(const char* reason) override;
 
   private:
     enum class State : std::uint8_t {
@@ -74,6 +79,8 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     void on_body(const boost::system::error_code& ec);
     void handle();
     void do_write(ApiResponse response, bool keep_alive);
+    // The connection becomes a StreamSession sending `response.stream`.
+    void hand_over(ApiResponse response, bool websocket);
     void on_write(const boost::system::error_code& ec, bool keep_alive);
     void linger();
     void drain();

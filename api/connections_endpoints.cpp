@@ -2,6 +2,10 @@
 
 #include <charconv>
 #include <ctime>
+#include <limits>
+#include <optional>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -72,6 +76,47 @@ boost::json::object connection_json(const flow::FlowRecord& flow, const Connecti
     };
 }
 
+// A WebSocket subscriber's ticker: its own timer, so each dashboard gets the interval it
+// asked for. Its queue holds one snapshot: one not yet sent is replaced by the next.
+class ConnectionsTicker : public std::enable_shared_from_this<ConnectionsTicker> {
+  public:
+    ConnectionsTicker(std::shared_ptr<const ConnectionsSource> source,
+                      std::shared_ptr<MessageQueue> queue, std::chrono::milliseconds interval)
+        : source_(std::move(source)),
+          queue_(std::move(queue)),
+          interval_(interval),
+          timer_(source_->executor) {}
+    ~ConnectionsTicker() { timer_.cancel(); }
+
+    void tick() {
+        auto queue = queue_.lock();
+        if (!queue) return;
+        queue->push(connections_json(*source_));
+        timer_.expires_after(interval_);
+        timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+            if (auto self = weak.lock(); self && !ec) self->tick();
+        });
+    }
+
+  private:
+    std::shared_ptr<const ConnectionsSource> source_;
+    std::weak_ptr<MessageQueue> queue_;
+    std::chrono::milliseconds interval_;
+    boost::asio::steady_timer timer_;
+};
+
+// mihomo's `interval` in ms: absent or <= 0 is 1000; below 100 is 100 (a floor that bounds
+// what 10,000-flow snapshots cost). nullopt when it is not a number.
+std::optional<std::chrono::milliseconds> parse_interval(const RequestTarget& target) {
+    const auto text = target.parameter("interval");
+    if (!text) return std::chrono::milliseconds(1000);
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size()) return std::nullopt;
+    if (value <= 0) return std::chrono::milliseconds(1000);
+    return std::chrono::milliseconds(std::max<std::int64_t>(value, 100));
+}
+
 }  // namespace
 
 std::string connections_json(const ConnectionsSource& source) {
@@ -89,9 +134,21 @@ std::string connections_json(const ConnectionsSource& source) {
 
 void add_connection_endpoints(ApiRouter& router, ConnectionsSource source) {
     auto shared = std::make_shared<ConnectionsSource>(std::move(source));
-    router.add(http::verb::get, "/connections", [shared](const ApiRequest&, const PathParameters&) {
-        return json_response(connections_json(*shared));
-    });
+    router.add(http::verb::get, "/connections",
+               [shared](const ApiRequest& request, const PathParameters&) {
+                   if (!request.websocket || !shared->executor)
+                       return json_response(connections_json(*shared));
+                   const auto interval = parse_interval(request.target);
+                   if (!interval) return error_response(http::status::bad_request, "Body invalid");
+                   ApiResponse response;
+                   response.stream.queue = std::make_shared<MessageQueue>(
+                       MessageQueue::Limits{1, std::numeric_limits<std::size_t>::max()});
+                   auto ticker = std::make_shared<ConnectionsTicker>(shared, response.stream.queue,
+                                                                     *interval);
+                   ticker->tick();  // the first snapshot at once
+                   response.stream.producer = ticker;
+                   return response;
+               });
     router.add(http::verb::delete_, "/connections",
                [shared](const ApiRequest&, const PathParameters&) {
                    shared->registry.close_all();

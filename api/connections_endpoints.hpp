@@ -1,4 +1,5 @@
-// GET /connections, DELETE /connections, DELETE /connections/{id} (docs/api.md §2.6):
+// GET /connections (a snapshot, or over a WebSocket one at once and then every `interval`
+// ms), DELETE /connections, DELETE /connections/{id} (docs/api.md §2.6):
 // the live-flow registry as mihomo's dashboards read it — ids and ports as strings, the
 // domain as `host`, a fake destination shown as "" (the fake IP means nothing outside),
 // chains leaf first, mihomo's rule names — and closing flows for real through their
@@ -6,6 +7,8 @@
 #pragma once
 
 #include <functional>
+
+#include <boost/asio/any_io_executor.hpp>
 #include <string>
 
 #include "api/api_router.hpp"
@@ -18,6 +21,8 @@ struct ConnectionsSource {
     // Whether an address is one of the fake-IP pool's (its flows show destinationIP "").
     std::function<bool(const IpAddress&)> is_fake;
     std::string dns_mode;  // "fake-ip" or "redir-host", as mihomo names them
+    // Where WebSocket subscribers' tickers run; without one, upgrades get the snapshot.
+    boost::asio::any_io_executor executor = {};
 };
 
 void add_connection_endpoints(ApiRouter& router, ConnectionsSource source);

@@ -179,10 +179,6 @@ void add_proxy_endpoints(ApiRouter& router, RunningShunt& shunt,
     });
     router.add(http::verb::delete_, "/proxies/{name}",
                [routes](R, P path) { return routes->unpin(path.at("name")); });
-    router.add_async(http::verb::get, "/proxies/{name}/delay",
-                     [routes](R request, P path, ApiRouter::Respond respond) {
-                         routes->delay(request, path.at("name"), std::move(respond));
-                     });
     router.add(http::verb::get, "/group",
                [routes](R, P) { return json_response(routes->groups_json()); });
     router.add(http::verb::get, "/group/{name}", [routes](R, P path) {
@@ -190,10 +186,6 @@ void add_proxy_endpoints(ApiRouter& router, RunningShunt& shunt,
         if (outbound == nullptr || !is_group(*outbound)) return not_found();
         return routes->one(path.at("name"));
     });
-    router.add_async(http::verb::get, "/group/{name}/delay",
-                     [routes](R request, P path, ApiRouter::Respond respond) {
-                         routes->group_delay(request, path.at("name"), std::move(respond));
-                     });
     router.add(http::verb::get, "/providers/proxies", [routes](R, P) {
         return json_response(boost::json::serialize(boost::json::object{
             {"providers", boost::json::object{{"default", routes->provider_json()}}}}));
@@ -206,6 +198,22 @@ void add_proxy_endpoints(ApiRouter& router, RunningShunt& shunt,
         // The "default" provider is the config file itself: nothing to fetch.
         return path.at("name") == "default" ? no_content() : not_found();
     });
+}
+
+void add_delay_endpoints(ApiRouter& router, RunningShunt& shunt,
+                         boost::asio::any_io_executor executor,
+                         std::shared_ptr<DelayHistory> history) {
+    auto routes = std::make_shared<ProxyRoutes>(ProxyRoutes{shunt, executor, std::move(history)});
+    using P = const PathParameters&;
+    using R = const ApiRequest&;
+    router.add_async(http::verb::get, "/proxies/{name}/delay",
+                     [routes](R request, P path, ApiRouter::Respond respond) {
+                         routes->delay(request, path.at("name"), std::move(respond));
+                     });
+    router.add_async(http::verb::get, "/group/{name}/delay",
+                     [routes](R request, P path, ApiRouter::Respond respond) {
+                         routes->group_delay(request, path.at("name"), std::move(respond));
+                     });
     router.add_async(http::verb::get, "/providers/proxies/{name}/healthcheck",
                      [routes](R, P path, ApiRouter::Respond respond) {
                          if (path.at("name") != "default") return respond(not_found());

@@ -14,7 +14,13 @@
 
 namespace shunt::api {
 
+// Reading, selecting, pinning: every answer at once.
 void add_proxy_endpoints(ApiRouter& router, RunningShunt& shunt,
+                         boost::asio::any_io_executor executor,
+                         std::shared_ptr<DelayHistory> history);
+// Delay tests and the provider's health check: real probes through the outbounds,
+// answered when they end (at most their timeout later).
+void add_delay_endpoints(ApiRouter& router, RunningShunt& shunt,
                          boost::asio::any_io_executor executor,
                          std::shared_ptr<DelayHistory> history);
 

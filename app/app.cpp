@@ -69,9 +69,11 @@ class App final : public api::RunningShunt {
                 netstack_->start();
             }
             if (config_->api) {
+                api_logs_ = std::make_shared<api::LogBroadcast>();
                 api_ = app::make_control_api(io_.get_executor(), *config_,
-                                             {registry_, *names_, *this});
+                                             {registry_, *names_, *dns_, *this, api_logs_});
                 api_->start();
+                api::LogBroadcast::attach(api_logs_);
             }
         } catch (const std::exception& e) {
             spdlog::error("startup failed: {}", e.what());
@@ -190,7 +192,10 @@ class App final : public api::RunningShunt {
                 return;
             }
             spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
-            if (api_) api_->stop();
+            if (api_) {
+                api::LogBroadcast::detach(api_logs_);
+                api_->stop();
+            }
             if (netstack_) netstack_->stop();
             dns_->stop();
             signals_.cancel();
@@ -255,7 +260,8 @@ class App final : public api::RunningShunt {
     std::unique_ptr<flow::DnsDestinationNames> names_;
     std::unique_ptr<flow::FlowClassifier> classifier_;
     std::unique_ptr<netstack::NetstackService> netstack_;
-    std::unique_ptr<api::ApiServer> api_;  // declared last: stopped before what it reads
+    std::shared_ptr<api::LogBroadcast> api_logs_;  // /logs: a sink beside the terminal's
+    std::unique_ptr<api::ApiServer> api_;          // declared last: stopped before what it reads
 };
 
 }  // namespace

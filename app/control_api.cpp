@@ -2,8 +2,11 @@
 
 #include "api/configs_endpoints.hpp"
 #include "api/connections_endpoints.hpp"
+#include "api/dns_endpoints.hpp"
 #include "api/proxies_endpoints.hpp"
 #include "api/rules_endpoints.hpp"
+#include "api/static_files.hpp"
+#include "api/stream_endpoints.hpp"
 #include "api/version_endpoints.hpp"
 #include "flow/destination_names.hpp"
 
@@ -30,13 +33,19 @@ std::unique_ptr<api::ApiServer> make_control_api(boost::asio::any_io_executor ex
     api::add_version_endpoints(router);
     api::add_config_endpoints(router, parts.shunt);
     api::add_rule_endpoints(router, parts.shunt);
-    api::add_proxy_endpoints(router, parts.shunt, executor, std::make_shared<api::DelayHistory>());
+    auto history = std::make_shared<api::DelayHistory>();
+    api::add_proxy_endpoints(router, parts.shunt, executor, history);
+    api::add_delay_endpoints(router, parts.shunt, executor, history);
     api::add_connection_endpoints(
         router, api::ConnectionsSource{parts.registry,
                                        [&names = parts.names](const IpAddress& address) {
                                            return names.is_fake(address);
                                        },
-                                       std::string(to_string(config.dns.mode))});
+                                       std::string(to_string(config.dns.mode)), executor});
+    auto sampler = std::make_shared<api::TrafficSampler>(executor, parts.registry);
+    api::add_stream_endpoints(router, sampler, parts.logs);
+    api::add_dns_endpoints(router, executor, parts.dns, parts.registry);
+    api::add_static_file_endpoints(router, api.external_ui);
     return std::make_unique<api::ApiServer>(std::move(executor), std::move(options),
                                             std::move(router));
 }

@@ -10,12 +10,16 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "api/api_server.hpp"
+#include "api/log_broadcast.hpp"
 #include "api/running_shunt.hpp"
 #include "config/config.hpp"
 #include "flow/flow_registry.hpp"
 
 namespace shunt::flow {
 class DestinationNames;
+}
+namespace shunt::dns {
+class DnsService;
 }
 
 namespace shunt::app {
@@ -24,7 +28,9 @@ namespace shunt::app {
 struct ControlApiParts {
     flow::FlowRegistry& registry;
     flow::DestinationNames& names;
+    dns::DnsService& dns;
     api::RunningShunt& shunt;
+    std::shared_ptr<api::LogBroadcast> logs;  // attached to the logger while the API runs
 };
 
 // Guard settings as a config gives them (a reload applies them to new requests).

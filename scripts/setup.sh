@@ -20,6 +20,8 @@ packages=(
     tor-geoipdb publicsuffix libmaxmind-db-writer-perl iputils-ping
     # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
     nginx-light socat iperf3 curl dante-server microsocks
+    # the control API's WebSocket client in tests
+    python3-websockets
 )
 
 missing=()

@@ -121,6 +121,8 @@ class Resolver : public std::enable_shared_from_this<Resolver> {
     const Stats& stats() const { return stats_; }
     std::size_t in_flight() const { return in_flight_.size(); }
     std::size_t cache_size() const { return cache_.size(); }
+    // Forgets every cached answer (the API's POST /cache/dns/flush).
+    void clear_cache() { cache_.clear(); }
 
   private:
     struct Resolution;

@@ -146,4 +146,13 @@ std::optional<std::string> DnsService::domain_for(const IpAddress& address) {
     return redir_memory_.lookup(address);
 }
 
+void DnsService::clear_answer_cache() {
+    if (handler_.policy()) handler_.policy()->resolver->clear_cache();
+}
+
+std::size_t DnsService::drop_fake_ips_except(
+    const std::function<bool(std::string_view name)>& keep) {
+    return pool_->drop_if([&keep](std::string_view name) { return !keep(name); });
+}
+
 }  // namespace shunt::dns

@@ -53,6 +53,12 @@ class DnsService {
     void answer_datagram(std::span<const std::uint8_t> query,
                          std::function<void(std::span<const std::uint8_t>)> reply);
 
+    // Forgets every cached upstream answer; queries in flight are not affected.
+    void clear_answer_cache();
+    // Drops every fake-IP mapping whose name `keep` does not hold (the API's flush: the
+    // names of live flows are kept, so no open flow loses its domain). Returns how many.
+    std::size_t drop_fake_ips_except(const std::function<bool(std::string_view name)>& keep);
+
     FakeIpPool& pool() { return *pool_; }
     const DnsStats& stats() const { return stats_; }
 

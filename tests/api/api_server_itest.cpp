@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 
 #include "api/version_endpoints.hpp"
+#include "tests/support/api_server_fixture.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace shunt::api {
@@ -26,51 +27,12 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
 
-class ApiServerTest : public ::testing::Test {
+// /, /version and nothing else: what the server itself does is under test.
+class ApiServerTest : public test::ApiServerFixture {
   protected:
     void start(ApiLimits limits = {}) {
-        ApiServerOptions options;
-        options.listen = {Endpoint{*IpAddress::parse("127.0.0.1"), 0}};
-        options.guard.secret = "s3cret";
-        options.guard.listen_host = "127.0.0.1";
-        options.limits = limits;
-        ApiRouter router;
-        add_version_endpoints(router);
-        server_ = std::make_unique<ApiServer>(io_.get_executor(), options, std::move(router));
-        server_->start();
-        port_ = server_->local_endpoints().at(0).port;
-        work_.emplace(io_.get_executor());
-        thread_ = std::thread([this] { io_.run(); });
+        ApiServerFixture::start(limits, [](ApiRouter& router) { add_version_endpoints(router); });
     }
-    void TearDown() override {
-        if (!thread_.joinable()) return;
-        boost::asio::post(io_, [this] {
-            server_->stop();
-            work_.reset();
-        });
-        thread_.join();
-        server_.reset();
-    }
-    std::size_t connections() {
-        std::promise<std::size_t> count;
-        boost::asio::post(io_, [&] { count.set_value(server_->connection_count()); });
-        return count.get_future().get();
-    }
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + path;
-    }
-    // curl's body, then a line with the status code.
-    test::CommandResult curl(std::vector<std::string> args) {
-        std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-w", "\n%{http_code}"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return test::run_command(argv);
-    }
-
-    boost::asio::io_context io_;
-    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-    std::unique_ptr<ApiServer> server_;
-    std::thread thread_;
-    std::uint16_t port_ = 0;
 };
 
 TEST_F(ApiServerTest, AnswersAsMihomoDoesWithTheSecretAndRefusesWithoutIt) {

@@ -153,5 +153,56 @@ TEST_F(ControlApiE2e, AReloadAppliesANewSecret) {
     EXPECT_EQ(shunt.stop(), 0);
 }
 
+TEST_F(ControlApiE2e, DnsQueriesAreAnsweredByShuntsOwnDnsFakeIpsIncluded) {
+    ShuntInNamespace shunt(topology_, options());
+    shunt.start();
+    const ApiClient api(topology_.client_ns(), kSecret);
+    ASSERT_TRUE(api.wait_until_up()) << shunt.log();
+    const auto answer = api.get(std::string("/dns/query?name=") + E2eTopology::kWebSite);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    const auto json = answer.json();
+    EXPECT_EQ(json.at("Status"), 0);
+    EXPECT_EQ(json.at("Question").at(0).at("Name"), "www.e2e.test.");
+    EXPECT_EQ(json.at("Question").at(0).at("Qtype"), 1);
+    const auto& record = json.at("Answer").at(0);
+    EXPECT_EQ(record.at("type"), 1);
+    const std::string fake(record.at("data").as_string());
+    EXPECT_EQ(fake.rfind("198.1", 0), 0u) << fake;
+    EXPECT_EQ(shunt.resolve(E2eTopology::kWebSite), fake) << "what applications get";
+    // Not pooled: the real answer from the upstream (unbound has no TXT there: no data).
+    const auto txt = api.get(std::string("/dns/query?name=") + E2eTopology::kWebSite + "&type=txt");
+    ASSERT_EQ(txt.status, 200) << txt.body;
+    EXPECT_FALSE(txt.json().as_object().contains("Answer"));
+    // A names gets a fake address whether it exists or not; other types ask upstream.
+    EXPECT_EQ(api.get("/dns/query?name=nx.e2e.test&type=TXT").json().at("Status"), 3);
+    EXPECT_EQ(api.get("/dns/query?name=a.b&type=BOGUS").json().at("message"), "invalid query type");
+    EXPECT_EQ(api.get("/dns/query?type=A").status, 400);
+    EXPECT_EQ(api.request("POST", "/cache/dns/flush").status, 204);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+TEST_F(ControlApiE2e, FlushingTheFakeIpPoolKeepsTheNamesOfLiveFlows) {
+    ShuntInNamespace shunt(topology_, options());
+    shunt.start();
+    const ApiClient api(topology_.client_ns(), kSecret);
+    ASSERT_TRUE(api.wait_until_up()) << shunt.log();
+    ASSERT_FALSE(shunt.resolve(E2eTopology::kSecondSite).empty());
+    TempDir dir;
+    auto curl = start_slow_download(dir);
+    const auto before = find_connection(api, E2eTopology::kWebSite);
+    ASSERT_FALSE(before.empty()) << shunt.log();
+
+    EXPECT_EQ(api.request("POST", "/cache/fakeip/flush").status, 204);
+    EXPECT_NE(shunt.log().find("fake-IP pool flushed: 1 mapping(s) dropped, 1 kept for live flows"),
+              std::string::npos)
+        << shunt.log();
+    // The open flow still knows its domain, and still moves.
+    const auto after = find_connection(api, E2eTopology::kWebSite, 0ms);
+    ASSERT_FALSE(after.empty());
+    EXPECT_EQ(after.at("id"), before.at("id"));
+    EXPECT_TRUE(curl->running());
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
 }  // namespace
 }  // namespace shunt::test

@@ -1,10 +1,13 @@
 // libFuzzer target for the control API's request path (docs/api.md): the input is what a
 // client sends on a connection. Beast's parser takes it with the server's limits; a whole
 // request goes through the guard (with and without a secret), the target parser and the
-// router with the real /, /version and /connections endpoints over a registry holding a
-// flow. Whatever comes back must be a response the server can send: a known status, and
-// a JSON body that parses. The target parser and percent-decoding also get the raw input.
-// Violations are __builtin_trap, a crash the fuzzer records.
+// router with the real endpoints that answer at once — /, /version, /connections over a
+// registry holding a flow, /configs, /rules, /providers, /proxies and /group over a real
+// config's outbounds and rules. (Delay tests, DNS queries and streams are left out: they
+// would open sockets to wherever the input says.) Whatever comes back must be a response
+// the server can send: a known status, and a JSON body that parses. The target parser and
+// percent-decoding also get the raw input. Violations are __builtin_trap, a crash the
+// fuzzer records.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -17,10 +20,18 @@
 #include <boost/json/parse.hpp>
 
 #include "api/api_session.hpp"
+#include "api/configs_endpoints.hpp"
 #include "api/connections_endpoints.hpp"
+#include "api/proxies_endpoints.hpp"
 #include "api/request_guard.hpp"
 #include "api/request_target.hpp"
+#include "api/rules_endpoints.hpp"
 #include "api/version_endpoints.hpp"
+#include "config/config_loader.hpp"
+#include "outbound/outbound_builder.hpp"
+#include "outbound/outbound_set.hpp"
+
+#include <boost/asio/io_context.hpp>
 
 namespace {
 
@@ -36,7 +47,56 @@ struct NoOwner final : flow::FlowOwner {
     void close_flow() override {}
 };
 
+constexpr const char* kConfig = R"(
+rules = ["DOMAIN-SUFFIX,example.com,proxy", "AND,((DST-PORT,443),(NETWORK,udp)),REJECT",
+         "MATCH,DIRECT"]
+[[proxies]]
+name = "a"
+type = "socks5"
+server = "127.0.0.1"
+port = 1080
+[[proxies]]
+name = "b b"
+type = "socks5"
+server = "127.0.0.1"
+port = 1081
+[[groups]]
+name = "proxy"
+type = "select"
+proxies = ["a", "b b", "DIRECT"]
+[[groups]]
+name = "auto"
+type = "url-test"
+proxies = ["a", "b b"]
+[dns]
+upstreams = ["udp://127.0.0.1"]
+fake_ip_store = ""
+)";
+
+// The running shunt as the endpoints see it: a real config and its real outbounds, never
+// connected (nothing here dials). Reloads and rule-set reads are refused: no file.
+struct FuzzShunt final : RunningShunt {
+    boost::asio::io_context io;  // never run
+    std::shared_ptr<const Config> running = parse_config(kConfig, "fuzz.toml").config;
+    std::shared_ptr<outbound::OutboundSet> set =
+        outbound::build_outbounds(*running, io.get_executor(), nullptr).set;
+    rules::Mode current_mode = rules::Mode::rule;
+    LogLevel level = LogLevel::info;
+
+    std::shared_ptr<const Config> config() const override { return running; }
+    rules::Mode mode() const override { return current_mode; }
+    void set_mode(rules::Mode m) override { current_mode = m; }
+    LogLevel log_level() const override { return level; }
+    void set_log_level(LogLevel l) override { level = l; }
+    std::vector<std::string> reload() override { return {"fuzz.toml: no file to reload"}; }
+    outbound::OutboundSet& outbounds() override { return *set; }
+    void selections_changed() override {}
+    std::vector<RuleSetState> rule_sets() const override { return {}; }
+    std::vector<std::string> reread_rule_sets() override { return {"no rule sets"}; }
+};
+
 struct World {
+    FuzzShunt shunt;
     flow::FlowRegistry registry;
     NoOwner owner;
     flow::LiveFlow flow{[] {
@@ -59,6 +119,10 @@ struct World {
                                               return fake.contains(a);
                                           },
                                           "fake-ip"});
+        add_config_endpoints(router, shunt);
+        add_rule_endpoints(router, shunt);
+        add_proxy_endpoints(router, shunt, shunt.io.get_executor(),
+                            std::make_shared<DelayHistory>());
     }
 };
 

@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""A WebSocket client for the control API's streams (tests only).
+
+Usage: ws_client.py URL SECONDS [MAX_MESSAGES]
+
+Connects to URL (ws://...), prints every text message it receives on a line of its own
+(flushed at once, so a test can read the file while it runs) until SECONDS have passed or
+MAX_MESSAGES arrived, then closes cleanly and exits 0. A refused handshake prints
+"status NNN" and exits 2; any other failure prints the reason and exits 1.
+"""
+import asyncio
+import sys
+
+import websockets
+
+
+async def main(url, seconds, limit):
+    try:
+        async with websockets.connect(url, max_size=None, open_timeout=10) as ws:
+            received = 0
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + seconds
+            while received < limit:
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                try:
+                    message = await asyncio.wait_for(ws.recv(), timeout=left)
+                except asyncio.TimeoutError:
+                    break
+                sys.stdout.write(message.rstrip("\n") + "\n")
+                sys.stdout.flush()
+                received += 1
+        return 0
+    except websockets.exceptions.InvalidStatusCode as e:
+        print(f"status {e.status_code}", flush=True)
+        return 2
+    except Exception as e:  # noqa: BLE001 - the test reads the reason
+        print(f"error {type(e).__name__}: {e}", flush=True)
+        return 1
+
+
+if __name__ == "__main__":
+    limit = int(sys.argv[3]) if len(sys.argv) > 3 else 1 << 30
+    sys.exit(asyncio.run(main(sys.argv[1], float(sys.argv[2]), limit)))
