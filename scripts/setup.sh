@@ -20,8 +20,8 @@ packages=(
     tor-geoipdb publicsuffix libmaxmind-db-writer-perl iputils-ping
     # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
     nginx-light socat iperf3 curl dante-server microsocks
-    # the control API's WebSocket client in tests
-    python3-websockets
+    # the control API's WebSocket client, and the browser the dashboard is tested in
+    python3-websockets chromium
 )
 
 missing=()
@@ -59,4 +59,14 @@ for svc in unbound dnsmasq dnsdist nginx danted; do
         "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
     fi
 done
+# The dashboard's browser test drives chromium with puppeteer-core from the npm registry
+# (tests/browser/package-lock.json pins it). Debian's nodejs unless a node is installed.
+if ! command -v npm >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+fi
+browser_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [ ! -d "$browser_tests/node_modules/puppeteer-core" ]; then
+    (cd "$browser_tests" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 echo "setup.sh: dependencies present"
