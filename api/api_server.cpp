@@ -1,5 +1,9 @@
 #include "api/api_server.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <stdexcept>
 #include <system_error>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +18,7 @@ ApiServer::ApiServer(boost::asio::any_io_executor executor, ApiServerOptions opt
                      ApiRouter router)
     : executor_(std::move(executor)),
       listen_(std::move(options.listen)),
+      unix_path_(std::move(options.unix_path)),
       context_(std::make_shared<ApiContext>()) {
     context_->guard = std::move(options.guard);
     context_->limits = options.limits;
@@ -37,30 +42,79 @@ void ApiServer::start() {
         spdlog::info("api: listening on {}", endpoint.to_string());
         acceptors_.push_back(std::move(acceptor));
     }
+    if (!unix_path_.empty()) listen_unix();
     for (auto& acceptor : acceptors_) do_accept(*acceptor);
+    if (unix_acceptor_) do_accept_unix();
+}
+
+void ApiServer::listen_unix() {
+    struct stat info {};
+    if (::lstat(unix_path_.c_str(), &info) == 0) {
+        // A socket left by an earlier run is ours to replace; anything else is not.
+        if (!S_ISSOCK(info.st_mode))
+            throw std::runtime_error("api: " + unix_path_ + " exists and is not a socket");
+        ::unlink(unix_path_.c_str());
+    }
+    using local = boost::asio::local::stream_protocol;
+    unix_acceptor_ = std::make_unique<local::acceptor>(executor_);
+    boost::system::error_code ec;
+    unix_acceptor_->open(local(), ec);
+    // Created with 0660 from the start: no moment in which others could connect.
+    const mode_t old_mask = ::umask(0117);
+    if (!ec) unix_acceptor_->bind(local::endpoint(unix_path_), ec);
+    ::umask(old_mask);
+    if (!ec) unix_acceptor_->listen(boost::asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        unix_acceptor_.reset();
+        throw std::system_error(ec, "api: cannot listen on " + unix_path_);
+    }
+    spdlog::info("api: listening on unix socket {}", unix_path_);
+}
+
+void ApiServer::do_accept_unix() {
+    unix_acceptor_->async_accept([this](const boost::system::error_code& ec,
+                                        boost::asio::local::stream_protocol::socket socket) {
+        if (ec == boost::asio::error::operation_aborted || stopped_) return;
+        if (!ec && admit()) {
+            // A unix stream socket does for a session what a TCP one does (read, write,
+            // shutdown, close): it is handed to the same session code as a tcp::socket
+            // rather than instantiating every session class twice.
+            boost::system::error_code assign_ec;
+            tcp::socket as_stream(executor_);
+            const int fd = socket.release(assign_ec);
+            if (!assign_ec) as_stream.assign(tcp::v4(), fd, assign_ec);
+            if (!assign_ec) start_session(std::move(as_stream), true);
+        }
+        do_accept_unix();
+    });
+}
+
+bool ApiServer::admit() {
+    if (context_->open < context_->limits.max_connections) return true;
+    if (auto skipped = refusal_log_.admit())
+        spdlog::warn(
+            "api: {} connections open: closing a new one{}", context_->open,
+            *skipped == 0 ? std::string() : " (" + std::to_string(*skipped) + " more since)");
+    return false;
+}
+
+void ApiServer::start_session(tcp::socket socket, bool unix_socket) {
+    auto session = std::make_shared<ApiSession>(std::move(socket), context_, unix_socket);
+    context_->sessions.remove_if([](const auto& weak) { return weak.expired(); });
+    context_->sessions.push_back(session);
+    session->start();
 }
 
 void ApiServer::do_accept(tcp::acceptor& acceptor) {
-    acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec,
-                                            tcp::socket socket) {
-        if (ec == boost::asio::error::operation_aborted || stopped_) return;
-        if (!ec) {
-            if (context_->open >= context_->limits.max_connections) {
-                if (auto skipped = refusal_log_.admit())
-                    spdlog::warn("api: {} connections open: closing a new one{}", context_->open,
-                                 *skipped == 0 ? std::string()
-                                               : " (" + std::to_string(*skipped) + " more since)");
-                boost::system::error_code ignored;
-                socket.close(ignored);
-            } else {
-                auto session = std::make_shared<ApiSession>(std::move(socket), context_);
-                context_->sessions.remove_if([](const auto& weak) { return weak.expired(); });
-                context_->sessions.push_back(session);
-                session->start();
+    acceptor.async_accept(
+        [this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
+            if (ec == boost::asio::error::operation_aborted || stopped_) return;
+            if (!ec) {
+                if (admit()) start_session(std::move(socket), false);
+                // else the socket closes as it goes out of scope
             }
-        }
-        do_accept(acceptor);
-    });
+            do_accept(acceptor);
+        });
 }
 
 void ApiServer::stop() {
@@ -69,6 +123,11 @@ void ApiServer::stop() {
     for (auto& acceptor : acceptors_) {
         boost::system::error_code ignored;
         acceptor->close(ignored);
+    }
+    if (unix_acceptor_) {
+        boost::system::error_code ignored;
+        unix_acceptor_->close(ignored);
+        ::unlink(unix_path_.c_str());
     }
     auto sessions = std::move(context_->sessions);
     for (auto& weak : sessions)

@@ -1,7 +1,8 @@
 // ApiServer: the control API's listeners (docs/api.md). Accepts HTTP connections on the
-// configured TCP endpoints, at most limits.max_connections at a time (the next one is
-// closed at once), and runs an ApiSession for each on the executor it was given.
-// stop() closes the listeners and every open connection; it is idempotent.
+// configured TCP endpoints and the unix socket, at most limits.max_connections at a time
+// (the next one is closed at once), and runs an ApiSession for each on the executor it
+// was given. stop() closes the listeners and every open connection, and removes the
+// socket file; it is idempotent.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 
 #include "api/api_session.hpp"
 #include "base/log_rate_limit.hpp"
@@ -18,6 +20,9 @@ namespace shunt::api {
 
 struct ApiServerOptions {
     std::vector<Endpoint> listen;
+    // Also a unix socket here, mode 0660 ("" none). A stale socket file is replaced; any
+    // other file there is an error. Its clients need no secret: the file mode guards it.
+    std::string unix_path;
     GuardSettings guard;
     ApiLimits limits;
 };
@@ -41,11 +46,18 @@ class ApiServer {
 
   private:
     void do_accept(boost::asio::ip::tcp::acceptor& acceptor);
+    void listen_unix();
+    void do_accept_unix();
+    // Whether a new connection may open (else it is closed, and that logged now and then).
+    bool admit();
+    void start_session(boost::asio::ip::tcp::socket socket, bool unix_socket);
 
     boost::asio::any_io_executor executor_;
     std::vector<Endpoint> listen_;
+    std::string unix_path_;
     std::shared_ptr<ApiContext> context_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::unique_ptr<boost::asio::local::stream_protocol::acceptor> unix_acceptor_;
     LogRateLimit refusal_log_{std::chrono::seconds(10)};
     bool stopped_ = false;
 };

@@ -40,8 +40,9 @@ RequestFacts request_facts(const http::request<http::string_body>& message) {
     return facts;
 }
 
-ApiSession::ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context)
-    : stream_(std::move(socket)), context_(std::move(context)) {
+ApiSession::ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context,
+                       bool unix_socket)
+    : stream_(std::move(socket)), context_(std::move(context)), unix_socket_(unix_socket) {
     ++context_->open;
 }
 
@@ -88,7 +89,8 @@ void ApiSession::on_body(const boost::system::error_code& ec) {
 
 void ApiSession::handle() {
     const auto& message = parser_->get();
-    const RequestFacts facts = request_facts(message);
+    RequestFacts facts = request_facts(message);
+    facts.unix_socket = unix_socket_;
     const auto verdict = check_request(context_->guard, facts);
 
     ApiResponse response;

@@ -56,7 +56,9 @@ RequestFacts request_facts(
 
 class ApiSession final : public ApiConnection, public std::enable_shared_from_this<ApiSession> {
   public:
-    ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context);
+    // `unix_socket`: it came through [api] unix (no secret needed: the file mode guards it).
+    ApiSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ApiContext> context,
+               bool unix_socket = false);
     ~ApiSession();
     ApiSession(const ApiSession&) = delete;
     ApiSession& operator=(const ApiSession&) = delete;
@@ -93,6 +95,7 @@ class ApiSession final : public ApiConnection, public std::enable_shared_from_th
     std::shared_ptr<void> response_;  // the message being written (kept alive by it)
     State state_ = State::reading_header;
     bool first_request_ = true;
+    bool unix_socket_ = false;
     std::array<char, 4096> discard_{};  // what a lingering client still sends
 };
 

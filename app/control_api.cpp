@@ -26,6 +26,7 @@ std::unique_ptr<api::ApiServer> make_control_api(boost::asio::any_io_executor ex
     const ApiConfig& api = *config.api;
     api::ApiServerOptions options;
     if (api.listen) options.listen.push_back(*api.listen);
+    options.unix_path = api.unix_socket;
     options.guard = guard_settings(api);
     options.limits.max_connections = api.max_connections;
 

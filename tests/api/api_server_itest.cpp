@@ -6,13 +6,17 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -30,8 +34,9 @@ using namespace std::chrono_literals;
 // /, /version and nothing else: what the server itself does is under test.
 class ApiServerTest : public test::ApiServerFixture {
   protected:
-    void start(ApiLimits limits = {}) {
-        ApiServerFixture::start(limits, [](ApiRouter& router) { add_version_endpoints(router); });
+    void start(ApiLimits limits = {}, const std::string& unix_path = "") {
+        ApiServerFixture::start(
+            limits, [](ApiRouter& router) { add_version_endpoints(router); }, unix_path);
     }
 };
 
@@ -153,6 +158,82 @@ TEST_F(ApiServerTest, ConnectionsBeyondTheCapAreClosedAndNoneOutliveTheirClients
     EXPECT_EQ(connections(), 0u);
     EXPECT_EQ(curl({"-H", "Authorization: Bearer s3cret", url("/")}).out,
               "{\"hello\":\"clash\"}\n200");
+}
+
+// The descriptors this process has open.
+int open_fds() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+        ++n;
+    return n;
+}
+
+TEST_F(ApiServerTest, TwoThousandIdleConnectionsHoldNoMoreThanTheCapAndLeaveNothingBehind) {
+    rlimit limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_cur < 4500) {
+        limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 8192);
+        ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+    }
+    start();  // the default cap: 64
+    boost::asio::io_context client_io;
+    std::vector<tcp::socket> sockets;
+    sockets.reserve(2000);
+    // The client side's reactor is made with its first socket: before the baseline.
+    tcp::socket warm_up(client_io);
+    warm_up.open(tcp::v4());
+    const int baseline = open_fds();
+    for (int i = 0; i < 2000; ++i) {
+        sockets.emplace_back(client_io);
+        sockets.back().connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    // Each refused connection is closed at once: the server holds the cap's worth.
+    while (open_fds() - baseline - 2000 > 64 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(connections(), 64u);
+    EXPECT_LE(open_fds() - baseline - 2000, 64);
+    sockets.clear();
+    const auto freed = std::chrono::steady_clock::now() + 10s;
+    while ((connections() != 0 || open_fds() > baseline) &&
+           std::chrono::steady_clock::now() < freed)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(connections(), 0u);
+    EXPECT_EQ(open_fds(), baseline) << "descriptors back to where they were";
+}
+
+TEST_F(ApiServerTest, TheUnixSocketIsMode0660NeedsNoSecretAndGoesAwayWithTheServer) {
+    test::TempDir dir;
+    const std::string path = dir.file("api.sock");
+    // A socket file left by a crashed run is replaced.
+    {
+        boost::asio::io_context io;
+        boost::asio::local::stream_protocol::acceptor stale(
+            io, boost::asio::local::stream_protocol::endpoint(path));
+    }
+    ASSERT_TRUE(std::filesystem::exists(path));
+    start({}, path);
+    const auto mode = std::filesystem::status(path).permissions();
+    EXPECT_EQ(mode, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                        std::filesystem::perms::group_read | std::filesystem::perms::group_write);
+    const auto result = test::run_command({"curl", "-s", "-m", "10", "--unix-socket", path, "-w",
+                                           "\n%{http_code}", "http://localhost/version"});
+    EXPECT_EQ(result.out, "{\"version\":\"shunt 0.1.0\",\"meta\":true}\n200");
+    // The same request over TCP needs the secret.
+    EXPECT_EQ(curl({url("/version")}).out, "{\"message\":\"Unauthorized\"}\n401");
+    TearDown();
+    EXPECT_FALSE(std::filesystem::exists(path)) << "removed at stop";
+}
+
+TEST(ApiServerUnix, AFileThatIsNotASocketIsNeverReplaced) {
+    test::TempDir dir;
+    dir.write("api.sock", "precious");
+    boost::asio::io_context io;
+    ApiServerOptions options;
+    options.unix_path = dir.file("api.sock");
+    ApiServer server(io.get_executor(), options, ApiRouter{});
+    EXPECT_THROW(server.start(), std::runtime_error);
+    EXPECT_EQ(test::read_file(dir.file("api.sock")), "precious");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // data path does: the flow it lists is the download, and closing it ends the download.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -110,7 +111,8 @@ TEST_F(ControlApiE2e, ListsTheDownloadAndClosingItResetsCurl) {
 }
 
 TEST_F(ControlApiE2e, TheSecretAndTheHostAreChecked) {
-    ShuntInNamespace shunt(topology_, options());
+    TempDir dir;
+    ShuntInNamespace shunt(topology_, options("unix = \"" + dir.file("api.sock") + "\"\n"));
     shunt.start();
     const ApiClient api(topology_.client_ns(), kSecret);
     ASSERT_TRUE(api.wait_until_up()) << shunt.log();
@@ -123,7 +125,13 @@ TEST_F(ControlApiE2e, TheSecretAndTheHostAreChecked) {
          "-H", std::string("Authorization: Bearer ") + kSecret,
          "http://127.0.0.1:9090/connections"});
     EXPECT_EQ(rebound.out, "403");
+    // The unix socket's file mode is its guard: no secret there.
+    const auto local =
+        topology_.run_in_client({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "--unix-socket", dir.file("api.sock"), "http://shunt/configs"});
+    EXPECT_EQ(local.out, "200");
     EXPECT_EQ(shunt.stop(), 0);
+    EXPECT_FALSE(std::filesystem::exists(dir.file("api.sock")));
 }
 
 TEST_F(ControlApiE2e, ANonLoopbackListenWithoutSecretDoesNotStart) {

@@ -23,9 +23,12 @@ namespace shunt::test {
 
 class ApiServerFixture : public ::testing::Test {
   protected:
-    // Runs a server with the endpoints `add` registers, secret "s3cret", on a free port.
-    void start(api::ApiLimits limits, const std::function<void(api::ApiRouter&)>& add) {
+    // Runs a server with the endpoints `add` registers, secret "s3cret", on a free port
+    // (and on the unix socket `unix_path` if given).
+    void start(api::ApiLimits limits, const std::function<void(api::ApiRouter&)>& add,
+               const std::string& unix_path = "") {
         api::ApiServerOptions options;
+        options.unix_path = unix_path;
         options.listen = {Endpoint{*IpAddress::parse("127.0.0.1"), 0}};
         options.guard.secret = "s3cret";
         options.guard.listen_host = "127.0.0.1";
