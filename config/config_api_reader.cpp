@@ -24,7 +24,11 @@ bool valid_origin(const std::string& origin) {
 }
 
 std::string show_listen(const ApiConfig& api) {
-    return api.listen ? "\"" + api.listen->to_string() + "\"" : std::string("\"\"");
+    // Appended, not `"\"" + text`: GCC 12 at -O2 warns (-Wrestrict) about that form.
+    std::string out = "\"";
+    if (api.listen) out += api.listen->to_string();
+    out += '"';
+    return out;
 }
 
 SectionSpec<ApiConfig> make_spec() {

@@ -42,6 +42,13 @@ class FlowRegistry {
 
     // Copies, oldest first.
     std::vector<FlowRecord> list() const;
+    // Visits every listed flow in place, oldest first, without copying (the API's
+    // snapshot of 10,000 flows). `visit` must not add, remove or close flows.
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        for (const LiveFlow* flow = oldest_; flow != nullptr; flow = flow->newer_)
+            visit(static_cast<const FlowRecord&>(*flow));
+    }
     std::size_t size() const { return size_; }
     // Listed flows included.
     Totals totals() const;
