@@ -69,7 +69,7 @@ void run_delay_test(boost::asio::any_io_executor executor,
                     const std::shared_ptr<outbound::Outbound>& via, const DelayTest& test,
                     std::shared_ptr<DelayHistory> history,
                     std::function<void(const DelayOutcome&)> done) {
-    const outbound::ProbeTarget target{test.url.host, test.url.port, test.url.path};
+    const outbound::ProbeTarget target{test.url.host, test.url.port, test.url.path, test.url.tls};
     // The outbound may be replaced by a reload while the probe runs: it is kept alive here.
     outbound::probe_url(
         executor, *via, target, test.timeout,

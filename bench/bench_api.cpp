@@ -37,14 +37,6 @@ namespace {
 constexpr int kIperfPort = 5201;
 constexpr int kIdlePort = 5300;
 
-rlim_t raise_fd_limit(rlim_t wanted) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = std::min(wanted, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    return limit.rlim_cur;
-}
-
 double median(std::vector<double> values) {
     if (values.empty()) return 0;
     std::sort(values.begin(), values.end());
@@ -178,16 +170,7 @@ int main(int argc, char** argv) {
         E2eTopology topology;
         topology.run_in_client({"sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000"});
         TempDir dir;
-        auto iperf_server =
-            topology.spawn_in_server({"iperf3", "-s", "-p", std::to_string(kIperfPort)},
-                                     {.netns = "",
-                                      .stdout_path = dir.file("iperf3.log"),
-                                      .stderr_path = dir.file("iperf3.log"),
-                                      .env = {}});
-        if (!wait_for_tcp_port(topology.server_v4(), kIperfPort, 10s, topology.server_ns())) {
-            std::cerr << "iperf3 server did not start\n";
-            return 1;
-        }
+        auto iperf_server = start_iperf_server(topology, kIperfPort, dir.file("iperf3.log"));
         std::printf(
             "bench_api: single-stream iperf3 %d s through the TUN, %d rounds, API off "
             "vs on with WebSocket subscribers on /connections (100 ms) and /traffic\n",

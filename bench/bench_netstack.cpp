@@ -37,17 +37,6 @@ namespace {
 constexpr int kIperfPort = 5201;
 constexpr int kIdlePort = 5300;
 
-// shunt and the acceptor inherit this process's limit: 10,000 relayed flows need an fd
-// each for the outbound. The soft limit goes up to the hard one (raising the hard limit
-// needs CAP_SYS_RESOURCE, which a container may lack).
-rlim_t raise_fd_limit(rlim_t wanted) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = std::min(wanted, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    return limit.rlim_cur;
-}
-
 bool in_fake_range(const std::string& address) {
     return address.rfind("198.18.", 0) == 0 || address.rfind("198.19.", 0) == 0;
 }
@@ -140,16 +129,7 @@ int main(int argc, char** argv) {
         // Room for the client's side of every idle connection and shunt's outbound side.
         topology.run_in_client({"sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000"});
         TempDir dir;
-        auto iperf_server =
-            topology.spawn_in_server({"iperf3", "-s", "-p", std::to_string(kIperfPort)},
-                                     {.netns = "",
-                                      .stdout_path = dir.file("iperf3.log"),
-                                      .stderr_path = dir.file("iperf3.log"),
-                                      .env = {}});
-        if (!wait_for_tcp_port(topology.server_v4(), kIperfPort, 10s, topology.server_ns())) {
-            std::cerr << "iperf3 server did not start\n";
-            return 1;
-        }
+        auto iperf_server = start_iperf_server(topology, kIperfPort, dir.file("iperf3.log"));
         ShuntInNamespace shunt(
             topology, {.extra_dns = "",
                        .extra_tun = "max_tcp_flows = 20000\nmtu = " + std::to_string(mtu) + "\n",

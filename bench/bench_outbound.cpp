@@ -195,14 +195,7 @@ int main(int argc, char** argv) {
                                      .address = server_v4,
                                      .port = kMuxPort});
         test::TempDir dir;
-        auto iperf_server =
-            topology.spawn_in_server({"iperf3", "-s", "-p", std::to_string(kIperfPort)},
-                                     {.netns = "",
-                                      .stdout_path = dir.file("iperf3.log"),
-                                      .stderr_path = dir.file("iperf3.log"),
-                                      .env = {}});
-        if (!test::wait_for_tcp_port(server_v4, kIperfPort, 10s, topology.server_ns()))
-            throw std::runtime_error("iperf3 -s did not start");
+        auto iperf_server = start_iperf_server(topology, kIperfPort, dir.file("iperf3.log"));
 
         NetnsLoop loop(topology.client_ns());
         ClientSide client(loop);

@@ -168,12 +168,14 @@ struct ProxyConfig {
     friend bool operator==(const ProxyConfig&, const ProxyConfig&) = default;
 };
 
-// The http:// URL url-test and fallback groups probe through each member, parsed.
+// The http:// or https:// URL url-test and fallback groups probe through each member,
+// parsed.
 struct ProbeUrl {
     std::string text;  // as written
     std::string host;  // an IP literal or a normalised host name
     std::uint16_t port = 80;
     std::string path = "/";  // with the query, if any
+    bool tls = false;        // https
     friend bool operator==(const ProbeUrl&, const ProbeUrl&) = default;
 };
 

@@ -200,15 +200,16 @@ class GroupSectionsReader {
 
 // http://HOST[:PORT][/PATH][?QUERY]; HOST is a name, an IPv4 address or [IPv6].
 std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string& error) {
-    constexpr std::string_view kScheme = "http://";
-    if (text.substr(0, kScheme.size()) != kScheme) {
-        error =
-            "must be an http:// URL (probes are plain HTTP), found \"" + std::string(text) + "\"";
+    ProbeUrl url;
+    url.tls = text.substr(0, 8) == "https://";
+    const std::string_view scheme = url.tls ? "https://" : "http://";
+    if (text.substr(0, scheme.size()) != scheme) {
+        error = "must be an http:// or https:// URL, found \"" + std::string(text) + "\"";
         return std::nullopt;
     }
-    ProbeUrl url;
+    if (url.tls) url.port = 443;
     url.text = text;
-    auto rest = text.substr(kScheme.size());
+    auto rest = text.substr(scheme.size());
     rest = rest.substr(0, rest.find('#'));  // a fragment is never sent
     const auto path_start = rest.find_first_of("/?");
     const auto authority = rest.substr(0, path_start);
@@ -235,7 +236,8 @@ std::optional<ProbeUrl> parse_probe_url(std::string_view text, std::string& erro
         port = authority.substr(colon + 1);
     }
     if (authority.find('@') != std::string_view::npos || host.empty() || !printable) {
-        error = "expected http://HOST[:PORT][/PATH], found \"" + std::string(text) + "\"";
+        error = "expected " + std::string(scheme) + "HOST[:PORT][/PATH], found \"" +
+                std::string(text) + "\"";
         return std::nullopt;
     }
     if (auto address = IpAddress::parse(host)) {

@@ -53,7 +53,7 @@ std::shared_ptr<Outbound> make_group(const GroupConfig& group,
     if (group.type == GroupType::select)
         return std::make_shared<SelectGroup>(group.name, std::move(members));
     ProbeOptions probe;
-    probe.target = {group.url.host, group.url.port, group.url.path};
+    probe.target = {group.url.host, group.url.port, group.url.path, group.url.tls};
     probe.interval = group.interval;
     probe.timeout = group.timeout;
     probe.tolerance = group.tolerance;

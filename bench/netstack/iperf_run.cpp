@@ -1,5 +1,7 @@
 #include "bench/netstack/iperf_run.hpp"
 
+#include <stdexcept>
+
 #include <chrono>
 
 #include "bench/netstack/process_stats.hpp"
@@ -64,6 +66,17 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
     result.ok = result.bytes > 0 && result.gbit_per_s > 0;
     if (!result.ok) result.error = "iperf3 moved nothing";
     return result;
+}
+
+std::unique_ptr<test::ChildProcess> start_iperf_server(const test::E2eTopology& topology, int port,
+                                                       const std::string& log_path) {
+    auto server = topology.spawn_in_server(
+        {"iperf3", "-s", "-p", std::to_string(port)},
+        {.netns = "", .stdout_path = log_path, .stderr_path = log_path, .env = {}});
+    if (!test::wait_for_tcp_port(topology.server_v4(), port, std::chrono::seconds(10),
+                                 topology.server_ns()))
+        throw std::runtime_error("iperf3 -s did not start: " + test::read_file(log_path));
+    return server;
 }
 
 }  // namespace shunt::bench

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "tests/support/e2e_topology.hpp"
@@ -32,5 +33,10 @@ struct IperfResult {
 };
 
 IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& options);
+
+// `iperf3 -s -p PORT` in the topology's server namespace, its output in `log_path`, up
+// and listening on the server's veth address; throws std::runtime_error otherwise.
+std::unique_ptr<test::ChildProcess> start_iperf_server(const test::E2eTopology& topology, int port,
+                                                       const std::string& log_path);
 
 }  // namespace shunt::bench

@@ -1,5 +1,7 @@
 #include "bench/netstack/process_stats.hpp"
 
+#include <algorithm>
+
 #include <dirent.h>
 #include <unistd.h>
 
@@ -54,6 +56,14 @@ bool is_running(pid_t pid) {
     const auto close_paren = stat.rfind(')');
     return close_paren != std::string::npos && close_paren + 2 < stat.size() &&
            stat[close_paren + 2] != 'Z' && stat[close_paren + 2] != 'X';
+}
+
+rlim_t raise_fd_limit(rlim_t wanted) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    return limit.rlim_cur;
 }
 
 }  // namespace shunt::bench

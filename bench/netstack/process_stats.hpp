@@ -2,6 +2,8 @@
 // The benchmark samples shunt with these before and after each measurement.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <sys/types.h>
 
 namespace shunt::bench {
@@ -16,6 +18,11 @@ struct MemoryUsage {
 MemoryUsage memory_usage(pid_t pid);
 
 int open_fds(pid_t pid);
+
+// Raises this process's soft fd limit towards `wanted` (up to the hard limit: raising that
+// needs CAP_SYS_RESOURCE, which a container may lack); children inherit it. Returns the
+// limit now in force.
+rlim_t raise_fd_limit(rlim_t wanted);
 
 // Running (not gone, not a zombie waiting to be reaped).
 bool is_running(pid_t pid);

@@ -1,8 +1,8 @@
 // probe_url: one health probe through an outbound, as url-test and fallback groups run
-// them — connect through the member to the URL's host, send a GET, and time the first
-// bytes of an HTTP status line. Any answer that starts like HTTP counts (a 204, a 404:
-// the path through the proxy works); no answer within the timeout, a reset, or garbage
-// is a failure.
+// them — connect through the member to the URL's host, send a GET (inside TLS for an
+// https URL), and time the first bytes of an HTTP status line. Any answer that starts like HTTP
+// counts (a 204, a 404: the path through the proxy works); no answer within the timeout, a reset,
+// or garbage is a failure.
 #pragma once
 
 #include <chrono>
@@ -20,6 +20,9 @@ struct ProbeTarget {
     std::string host;  // a name or an address
     std::uint16_t port = 80;
     std::string path = "/";
+    // https: the GET goes inside TLS, the certificate checked against the system's trust
+    // store and `host`; the delay then includes the handshake (as mihomo's does).
+    bool tls = false;
 };
 
 struct ProbeResult {

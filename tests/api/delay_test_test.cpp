@@ -24,6 +24,12 @@ TEST(DelayTestParameters, TakesWhatDashboardsSend) {
     EXPECT_EQ(ranged->expected,
               (std::vector<std::pair<int, int>>{{200, 200}, {204, 204}, {300, 399}}));
     EXPECT_TRUE(parse("url=http://a/&timeout=100&expected=*"));
+    const auto tls = parse("url=https%3A%2F%2Fcp.cloudflare.com%2F&timeout=100");
+    ASSERT_TRUE(tls) << "metacubexd's and zashboard's default test URLs are https";
+    EXPECT_TRUE(tls->url.tls);
+    EXPECT_EQ(tls->url.port, 443);
+    EXPECT_EQ(tls->url.host, "cp.cloudflare.com");
+    EXPECT_FALSE(ranged->url.tls);
     EXPECT_TRUE(parse("url=http://a/&timeout=100000", 0x7fffffff)) << "/group takes 32 bits";
 }
 

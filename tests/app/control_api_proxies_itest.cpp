@@ -15,6 +15,7 @@
 #include "tests/support/nginx_server.hpp"
 #include "tests/support/server_resolv_conf.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
+#include "tests/support/test_ca.hpp"
 
 namespace shunt::test {
 namespace {
@@ -172,6 +173,40 @@ TEST_F(ControlApiSwitching, DelayTestsProbeThroughTheProxyAndAreRecorded) {
     ASSERT_EQ(group.status, 200) << group.body;
     EXPECT_TRUE(group.json().as_object().contains("a"));
     EXPECT_TRUE(group.json().as_object().contains("b"));
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
+// metacubexd and zashboard test with https URLs: TLS through the outbound, the
+// certificate checked (here against a test CA given to shunt as SSL_CERT_FILE).
+TEST_F(ControlApiSwitching, HttpsDelayTestsGoThroughTlsAndCheckTheCertificate) {
+    TestCa ca;
+    const auto certificate = ca.issue(E2eTopology::kWebSite, E2eTopology::kWebV4);
+    TempDir dir;
+    auto tls_server = start_listening_process(
+        {"openssl", "s_server", "-quiet", "-accept", "8443", "-cert", certificate.cert_file, "-key",
+         certificate.key_file, "-www"},
+        {.netns = topology_.server_ns(),
+         .stdout_path = dir.file("s_server.log"),
+         .stderr_path = dir.file("s_server.log"),
+         .env = {}},
+        E2eTopology::kWebV4, 8443, "openssl s_server", dir.file("s_server.log"));
+    auto o = options();
+    o.env = {"SSL_CERT_FILE=" + ca.ca_file()};
+    ShuntInNamespace shunt(topology_, o);
+    shunt.start();
+    ASSERT_TRUE(api_.wait_until_up()) << shunt.log();
+    const auto delay = [&](const std::string& via, const std::string& url) {
+        return api_.get("/proxies/" + via + "/delay?url=" + url + "&timeout=5000");
+    };
+    const auto direct = delay("DIRECT", "https://www.e2e.test:8443/");
+    EXPECT_EQ(direct.status, 200) << direct.body << shunt.log();
+    const auto socks = delay("a", "https://www.e2e.test:8443/");
+    EXPECT_EQ(socks.status, 200) << socks.body;
+    EXPECT_EQ(delay("DIRECT", "https://203.0.113.10:8443/").status, 200) << "an IP SAN";
+    // The same server under a name its certificate does not carry: refused.
+    EXPECT_EQ(delay("DIRECT", "https://second.e2e.test:8443/").status, 503);
+    // Plain HTTP to the TLS port is no answer either.
+    EXPECT_EQ(delay("DIRECT", "http://www.e2e.test:8443/").status, 503);
     EXPECT_EQ(shunt.stop(), 0);
 }
 

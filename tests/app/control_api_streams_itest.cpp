@@ -163,5 +163,74 @@ TEST_F(ControlApiStreams, AWebSocketNeedsTheTokenOrTheBearer) {
         401);
 }
 
+TEST(ControlApiStalledStream, AStalledSubscriberNeverHoldsShuntBackNorGrowsItsMemory) {
+    E2eTopology topology;
+    NginxServer nginx(topology);
+    // Small socket buffers in the client namespace (where shunt and its API run): a
+    // subscriber that reads nothing backs its connection up within a second.
+    topology.run_in_client({"sysctl", "-qw", "net.ipv4.tcp_wmem=4096 8192 16384"});
+    topology.run_in_client({"sysctl", "-qw", "net.ipv4.tcp_rmem=4096 8192 16384"});
+    ShuntInNamespace::Options o;
+    o.top_level = "rules = [\"MATCH,DIRECT\"]\n";
+    o.extra_sections = "[api]\nsecret = \"" + std::string(kSecret) + "\"\n";
+    ShuntInNamespace shunt(topology, o);
+    shunt.start();
+    const ApiClient api(topology.client_ns(), kSecret);
+    ASSERT_TRUE(api.wait_until_up()) << shunt.log();
+    // Ten flows that stay open make each snapshot a few KB.
+    const auto file = nginx.add_file("trickle.bin", 16u << 20, 6);
+    std::vector<std::unique_ptr<ChildProcess>> downloads;
+    for (int i = 0; i < 10; ++i)
+        downloads.push_back(topology.spawn_in_client(
+            {"curl", "-s", "--limit-rate", "20K", "-o", "/dev/null",
+             std::string("http://") + E2eTopology::kWebSite + file.url_path}));
+    TempDir dir;
+    ChildProcess::Options out{.netns = "",
+                              .stdout_path = dir.file("stalled"),
+                              .stderr_path = dir.file("stalled.err"),
+                              .env = {}};
+    auto stalled = topology.spawn_in_client(
+        {"/usr/bin/python3", std::string(SHUNT_SOURCE_DIR) + "/tests/support/ws_client.py",
+         "--stall", std::string("ws://127.0.0.1:9090/connections?interval=100&token=") + kSecret,
+         "6"},
+        out);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (read_file(dir.file("stalled")).find("stalled") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_NE(read_file(dir.file("stalled")).find("stalled"), std::string::npos)
+        << read_file(dir.file("stalled.err"));
+    std::this_thread::sleep_for(1500ms);  // backed up by now
+    const auto rss_kb = [&] {
+        const auto status = read_file("/proc/" + std::to_string(shunt.pid()) + "/status");
+        const auto at = status.find("VmRSS:");
+        return at == std::string::npos ? 0L : std::atol(status.c_str() + at + 6);
+    };
+    const long rss_before = rss_kb();
+    std::this_thread::sleep_for(3s);  // 30 snapshots the client does not take
+    const long rss_after = rss_kb();
+    EXPECT_LT(rss_after - rss_before, 2048) << "KB grown while a subscriber stalled";
+    // Meanwhile everything else is served at once.
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(api.get("/version").status, 200);
+    EXPECT_EQ(api.get("/connections").json().at("connections").as_array().size(), 10u);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+    ASSERT_TRUE(stalled->wait(15s));
+    // When it goes, the drops are counted.
+    const auto log_deadline = std::chrono::steady_clock::now() + 5s;
+    while (shunt.log().find("message(s) dropped for a slow client") == std::string::npos &&
+           std::chrono::steady_clock::now() < log_deadline)
+        std::this_thread::sleep_for(50ms);
+    // About 60 snapshots came due while it read nothing: the queue kept one, the rest
+    // were dropped (an unbounded queue would have dropped none).
+    const std::string log = shunt.log();
+    const auto at = log.find(" message(s) dropped for a slow client");
+    ASSERT_NE(at, std::string::npos) << log;
+    const auto number_start = log.rfind(' ', at - 1) + 1;
+    EXPECT_GE(std::atoi(log.c_str() + number_start), 20) << log.substr(number_start, 80);
+    downloads.clear();
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
 }  // namespace
 }  // namespace shunt::test

@@ -14,6 +14,7 @@ namespace shunt::test {
 ShuntInNamespace::ShuntInNamespace(const E2eTopology& topology, Options options)
     : topology_(topology), resolv_dir_("/etc/netns/" + topology.client_ns()) {
     write_config(options);
+    options_env_ = options.env;
     std::filesystem::create_directories(resolv_dir_);
     std::ofstream(resolv_dir_ + "/resolv.conf") << "nameserver 127.0.0.1\n";
 }
@@ -62,6 +63,7 @@ void ShuntInNamespace::start() {
     ChildProcess::Options options;
     options.stdout_path = dir_.file("shunt.log");
     options.stderr_path = dir_.file("shunt.log");
+    options.env = options_env_;
     process_ =
         topology_.spawn_in_client({SHUNT_BINARY, "run", "-c", dir_.file("shunt.toml")}, options);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);

@@ -22,7 +22,8 @@ class ShuntInNamespace {
         std::string extra_tun;  // more lines for [tun]
         std::string top_level;  // lines before the first section (mode, rules)
         std::vector<std::string> dns_listen = {"127.0.0.1:53"};  // [dns] listen
-        std::string extra_sections = "";  // whole sections after [tun] ("[api]\nsecret = ...")
+        std::string extra_sections = "";    // whole sections after [tun] ("[api]\nsecret = ...")
+        std::vector<std::string> env = {};  // NAME=VALUE for shunt's environment
     };
 
     ShuntInNamespace(const E2eTopology& topology, Options options);
@@ -54,6 +55,7 @@ class ShuntInNamespace {
     TempDir dir_;
     std::string resolv_dir_;
     std::unique_ptr<ChildProcess> process_;
+    std::vector<std::string> options_env_;
 };
 
 }  // namespace shunt::test
