@@ -20,4 +20,20 @@ ApiResponse json_response(std::string json) {
     return response;
 }
 
+ApiResponse no_content_response() {
+    ApiResponse response;
+    response.status = http::status::no_content;
+    return response;
+}
+
+ApiResponse not_found_response() {
+    return error_response(http::status::not_found, "Resource not found");
+}
+
+ApiResponse errors_response(http::status status, const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+    return error_response(status, text);
+}
+
 }  // namespace shunt::api

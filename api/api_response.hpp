@@ -36,5 +36,13 @@ struct ApiResponse {
 ApiResponse error_response(boost::beast::http::status status, std::string_view text);
 // `json` (already serialized) with 200.
 ApiResponse json_response(std::string json);
+// 204, no body: what a change that worked answers.
+ApiResponse no_content_response();
+// 404 {"message":"Resource not found"}.
+ApiResponse not_found_response();
+// {"message": the lines joined by newlines} with `status`: a reload's or a rule set's
+// errors, one "file:line:col: key: why" each.
+ApiResponse errors_response(boost::beast::http::status status,
+                            const std::vector<std::string>& lines);
 
 }  // namespace shunt::api

@@ -92,9 +92,7 @@ ApiResponse patch_configs(RunningShunt& shunt, const std::string& body) {
             spdlog::warn("api: PATCH /configs: \"{}\" is set in the config file, not at runtime",
                          std::string_view(key));
     }
-    ApiResponse response;
-    response.status = http::status::no_content;
-    return response;
+    return no_content_response();
 }
 
 ApiResponse put_configs(RunningShunt& shunt, const std::string& body) {
@@ -114,14 +112,8 @@ ApiResponse put_configs(RunningShunt& shunt, const std::string& body) {
         }
     }
     const auto errors = shunt.reload();
-    if (!errors.empty()) {
-        std::string text;
-        for (const auto& line : errors) text += (text.empty() ? "" : "\n") + line;
-        return error_response(http::status::bad_request, text);
-    }
-    ApiResponse response;
-    response.status = http::status::no_content;
-    return response;
+    if (!errors.empty()) return errors_response(http::status::bad_request, errors);
+    return no_content_response();
 }
 
 }  // namespace

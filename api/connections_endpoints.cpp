@@ -171,9 +171,7 @@ void add_connection_endpoints(ApiRouter& router, ConnectionsSource source) {
     router.add(http::verb::delete_, "/connections",
                [shared](const ApiRequest&, const PathParameters&) {
                    shared->registry.close_all();
-                   ApiResponse response;
-                   response.status = http::status::no_content;
-                   return response;
+                   return no_content_response();
                });
     router.add(http::verb::delete_, "/connections/{id}",
                [shared](const ApiRequest&, const PathParameters& path) {
@@ -184,9 +182,7 @@ void add_connection_endpoints(ApiRouter& router, ConnectionsSource source) {
                        std::from_chars(text.data(), text.data() + text.size(), id);
                    if (ec == std::errc{} && end == text.data() + text.size())
                        shared->registry.close(id);
-                   ApiResponse response;
-                   response.status = http::status::no_content;
-                   return response;
+                   return no_content_response();
                });
 }
 

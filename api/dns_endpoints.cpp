@@ -134,12 +134,6 @@ void dns_query(const ApiRequest& request, boost::asio::any_io_executor executor,
     });
 }
 
-ApiResponse no_content() {
-    ApiResponse response;
-    response.status = http::status::no_content;
-    return response;
-}
-
 }  // namespace
 
 void add_dns_endpoints(ApiRouter& router, boost::asio::any_io_executor executor,
@@ -153,7 +147,7 @@ void add_dns_endpoints(ApiRouter& router, boost::asio::any_io_executor executor,
                [&dns](const ApiRequest&, const PathParameters&) {
                    dns.clear_answer_cache();
                    spdlog::info("api: DNS answer cache flushed");
-                   return no_content();
+                   return no_content_response();
                });
     router.add(http::verb::post, "/cache/fakeip/flush",
                [&dns, &registry](const ApiRequest&, const PathParameters&) {
@@ -166,7 +160,7 @@ void add_dns_endpoints(ApiRouter& router, boost::asio::any_io_executor executor,
                        "api: fake-IP pool flushed: {} mapping(s) dropped, {} kept for "
                        "live flows",
                        dropped, live.size());
-                   return no_content();
+                   return no_content_response();
                });
 }
 

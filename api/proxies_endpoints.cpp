@@ -15,16 +15,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-ApiResponse no_content() {
-    ApiResponse response;
-    response.status = http::status::no_content;
-    return response;
-}
-
-ApiResponse not_found() {
-    return error_response(http::status::not_found, "Resource not found");
-}
-
 ApiResponse body_invalid() {
     return error_response(http::status::bad_request, "Body invalid");
 }
@@ -50,7 +40,7 @@ struct ProxyRoutes {
 
     ApiResponse one(const std::string& name) {
         const auto* outbound = shunt.outbounds().find(name);
-        if (outbound == nullptr) return not_found();
+        if (outbound == nullptr) return not_found_response();
         return json_response(
             boost::json::serialize(proxy_json(*outbound, *shunt.config(), *history)));
     }
@@ -58,7 +48,7 @@ struct ProxyRoutes {
     // PUT /proxies/{name} {"name": member}: select, or pin a url-test/fallback group.
     ApiResponse choose(const std::string& name, const std::string& body) {
         const auto* outbound = shunt.outbounds().find(name);
-        if (outbound == nullptr) return not_found();
+        if (outbound == nullptr) return not_found_response();
         boost::system::error_code ec;
         const auto value = boost::json::parse(body, ec);
         const auto* member =
@@ -72,21 +62,21 @@ struct ProxyRoutes {
                                   "Selector update error: proxy not exist");
         spdlog::info("api: {} now uses {}", name, chosen);
         shunt.selections_changed();
-        return no_content();
+        return no_content_response();
     }
 
     // DELETE /proxies/{name}: a url-test or fallback group chooses by itself again.
     ApiResponse unpin(const std::string& name) {
         const auto* outbound = shunt.outbounds().find(name);
-        if (outbound == nullptr) return not_found();
+        if (outbound == nullptr) return not_found_response();
         if (!shunt.outbounds().unpin(name)) return body_invalid();
         shunt.selections_changed();
-        return no_content();
+        return no_content_response();
     }
 
     void delay(const ApiRequest& request, const std::string& name, ApiRouter::Respond respond) {
         auto outbound = shunt.outbounds().find_shared(name);
-        if (!outbound) return respond(not_found());
+        if (!outbound) return respond(not_found_response());
         // mihomo reads the timeout as a 16-bit integer.
         const auto test = parse_delay_test(request.target, 32767);
         if (!test) return respond(body_invalid());
@@ -114,7 +104,7 @@ struct ProxyRoutes {
     void group_delay(const ApiRequest& request, const std::string& name,
                      ApiRouter::Respond respond) {
         auto group = shunt.outbounds().find_shared(name);
-        if (!group || !is_group(*group)) return respond(not_found());
+        if (!group || !is_group(*group)) return respond(not_found_response());
         const auto test = parse_delay_test(request.target, 0x7fffffff);
         if (!test) return respond(body_invalid());
         // As in mihomo: testing a group lifts its pin, so the probes choose again.
@@ -157,7 +147,7 @@ struct ProxyRoutes {
             if (!is_group(*outbound)) leaves.push_back(outbound);
         run_delay_tests(executor, leaves, test, history,
                         [respond = std::move(respond)](const std::map<std::string, int>&) {
-                            respond(no_content());
+                            respond(no_content_response());
                         });
     }
 };
@@ -183,7 +173,7 @@ void add_proxy_endpoints(ApiRouter& router, RunningShunt& shunt,
                [routes](R, P) { return json_response(routes->groups_json()); });
     router.add(http::verb::get, "/group/{name}", [routes](R, P path) {
         const auto* outbound = routes->shunt.outbounds().find(path.at("name"));
-        if (outbound == nullptr || !is_group(*outbound)) return not_found();
+        if (outbound == nullptr || !is_group(*outbound)) return not_found_response();
         return routes->one(path.at("name"));
     });
     router.add(http::verb::get, "/providers/proxies", [routes](R, P) {
@@ -191,12 +181,12 @@ void add_proxy_endpoints(ApiRouter& router, RunningShunt& shunt,
             {"providers", boost::json::object{{"default", routes->provider_json()}}}}));
     });
     router.add(http::verb::get, "/providers/proxies/{name}", [routes](R, P path) {
-        if (path.at("name") != "default") return not_found();
+        if (path.at("name") != "default") return not_found_response();
         return json_response(boost::json::serialize(routes->provider_json()));
     });
     router.add(http::verb::put, "/providers/proxies/{name}", [](R, P path) {
         // The "default" provider is the config file itself: nothing to fetch.
-        return path.at("name") == "default" ? no_content() : not_found();
+        return path.at("name") == "default" ? no_content_response() : not_found_response();
     });
 }
 
@@ -216,7 +206,7 @@ void add_delay_endpoints(ApiRouter& router, RunningShunt& shunt,
                      });
     router.add_async(http::verb::get, "/providers/proxies/{name}/healthcheck",
                      [routes](R, P path, ApiRouter::Respond respond) {
-                         if (path.at("name") != "default") return respond(not_found());
+                         if (path.at("name") != "default") return respond(not_found_response());
                          routes->healthcheck(std::move(respond));
                      });
 }

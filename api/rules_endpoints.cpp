@@ -95,7 +95,7 @@ void add_rule_endpoints(ApiRouter& router, RunningShunt& shunt) {
                    for (const auto& set : shunt.rule_sets())
                        if (set.name == path.at("name"))
                            return json_response(boost::json::serialize(provider_json(set)));
-                   return error_response(http::status::not_found, "Resource not found");
+                   return not_found_response();
                });
     router.add(http::verb::put, "/providers/rules/{name}",
                [&shunt](const ApiRequest&, const PathParameters& path) {
@@ -103,18 +103,13 @@ void add_rule_endpoints(ApiRouter& router, RunningShunt& shunt) {
                    const bool known = std::any_of(sets.begin(), sets.end(), [&](const auto& s) {
                        return s.name == path.at("name");
                    });
-                   if (!known) return error_response(http::status::not_found, "Resource not found");
+                   if (!known) return not_found_response();
                    // Sets are compiled together: reading one means reading them all, and
                    // the swap is one pointer either way.
                    const auto errors = shunt.reread_rule_sets();
-                   if (!errors.empty()) {
-                       std::string text;
-                       for (const auto& line : errors) text += (text.empty() ? "" : "\n") + line;
-                       return error_response(http::status::service_unavailable, text);
-                   }
-                   ApiResponse response;
-                   response.status = http::status::no_content;
-                   return response;
+                   if (!errors.empty())
+                       return errors_response(http::status::service_unavailable, errors);
+                   return no_content_response();
                });
 }
 

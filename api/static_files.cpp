@@ -19,10 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxFile = 64u << 20;  // a dashboard's biggest bundle is a few MB
 
-ApiResponse not_found() {
-    return error_response(http::status::not_found, "Resource not found");
-}
-
 // The segments after "ui", each a plain file or directory name; nullopt for anything
 // that could name something else ("..", "x/y" from %2F, a NUL, a '%' still encoded).
 std::optional<std::string> relative_path(const std::vector<std::string>& segments) {
@@ -64,26 +60,26 @@ int open_beneath(int root, const std::string& path) {
 
 ApiResponse serve_file(const std::string& directory, const std::string& path) {
     FdCloser root(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (root.get() < 0) return not_found();
+    if (root.get() < 0) return not_found_response();
     FdCloser file(open_beneath(root.get(), path));
-    if (file.get() < 0) return not_found();
+    if (file.get() < 0) return not_found_response();
     struct stat info {};
-    if (::fstat(file.get(), &info) != 0) return not_found();
+    if (::fstat(file.get(), &info) != 0) return not_found_response();
     std::string name = path;
     if (S_ISDIR(info.st_mode)) {
         FdCloser index(open_beneath(file.get(), "index.html"));
         if (index.get() < 0 || ::fstat(index.get(), &info) != 0 || !S_ISREG(info.st_mode))
-            return not_found();
+            return not_found_response();
         return serve_file(directory, path.empty() ? "index.html" : path + "/index.html");
     }
     if (!S_ISREG(info.st_mode) || static_cast<std::size_t>(info.st_size) > kMaxFile)
-        return not_found();
+        return not_found_response();
     ApiResponse response;
     response.body.resize(static_cast<std::size_t>(info.st_size));
     std::size_t done = 0;
     while (done < response.body.size()) {
         const auto n = ::read(file.get(), response.body.data() + done, response.body.size() - done);
-        if (n <= 0) return not_found();
+        if (n <= 0) return not_found_response();
         done += static_cast<std::size_t>(n);
     }
     response.content_type = std::string(content_type_for(name));
@@ -91,7 +87,7 @@ ApiResponse serve_file(const std::string& directory, const std::string& path) {
 }
 
 ApiResponse serve_builtin(const std::string& path) {
-    if (!path.empty() && path != "index.html") return not_found();
+    if (!path.empty() && path != "index.html") return not_found_response();
     ApiResponse response;
     response.body = std::string(builtin_dashboard());
     response.content_type = "text/html; charset=utf-8";
@@ -142,7 +138,7 @@ void add_static_file_endpoints(ApiRouter& router, std::string directory) {
         http::verb::get, "/ui/{*path}",
         [directory = std::move(directory)](const ApiRequest& request, const PathParameters&) {
             const auto path = relative_path(request.target.segments);
-            if (!path) return not_found();
+            if (!path) return not_found_response();
             return directory.empty() ? serve_builtin(*path) : serve_file(directory, *path);
         });
 }

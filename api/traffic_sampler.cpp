@@ -14,18 +14,13 @@ StreamFeed TrafficSampler::subscribe(Kind kind) {
     StreamFeed feed;
     feed.queue = std::make_shared<MessageQueue>(MessageQueue::Limits{16, 64 * 1024});
     subscribers_.push_back({kind, feed.queue});
-    if (!running_ && !stopped_) {
+    if (!running_) {
         running_ = true;
         last_ = registry_.totals();
         last_at_ = std::chrono::steady_clock::now();
         arm();
     }
     return feed;
-}
-
-void TrafficSampler::stop() {
-    stopped_ = true;
-    timer_.cancel();
 }
 
 void TrafficSampler::arm() {
@@ -39,7 +34,7 @@ void TrafficSampler::arm() {
 
 void TrafficSampler::tick() {
     subscribers_.remove_if([](const Subscriber& s) { return s.queue.expired(); });
-    if (subscribers_.empty() || stopped_) {
+    if (subscribers_.empty()) {
         running_ = false;
         return;
     }

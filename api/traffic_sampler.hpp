@@ -24,7 +24,6 @@ class TrafficSampler : public std::enable_shared_from_this<TrafficSampler> {
 
     // A feed that gets a message at each tick until it is released.
     StreamFeed subscribe(Kind kind);
-    void stop();
 
   private:
     struct Subscriber {
@@ -39,7 +38,6 @@ class TrafficSampler : public std::enable_shared_from_this<TrafficSampler> {
     boost::asio::steady_timer timer_;
     std::list<Subscriber> subscribers_;
     bool running_ = false;
-    bool stopped_ = false;
     flow::FlowRegistry::Totals last_{};
     std::chrono::steady_clock::time_point last_at_;
 };

@@ -108,9 +108,7 @@ class App final : public api::RunningShunt {
             spdlog::error("rule sets: {} error(s), keeping the running rules", errors.size());
             return errors;
         }
-        engine_->replace(rules.rules);
-        note_rule_sets(*config_, rules);
-        log_rules(*config_, rules);
+        install_rules(*config_, rules);
         return {};
     }
 
@@ -150,12 +148,9 @@ class App final : public api::RunningShunt {
             spdlog::error("reload failed, keeping the running configuration: {}", e.what());
             return {std::string("reload failed: ") + e.what()};
         }
-        // Connections in flight keep the rule list they were decided with (Verdict).
-        engine_->replace(rules.rules);
-        note_rule_sets(*config, rules);
         // A mode switched at runtime survives reloads that leave `mode` alone.
         if (config->mode != config_->mode) engine_->set_mode(config->mode);
-        log_rules(*config, rules);
+        install_rules(*config, rules);
         // The user's choices in groups (and GLOBAL) survive a reload where the group and
         // the member still exist.
         const auto choices = outbounds_->selections();
@@ -217,6 +212,14 @@ class App final : public api::RunningShunt {
                                             : "[api] removed: the API keeps running until the "
                                               "next start");
         }
+    }
+
+    // Swaps the engine's rules; connections in flight keep the list they were decided
+    // with (Verdict).
+    void install_rules(const Config& config, const rules::RuleBuildResult& rules) {
+        engine_->replace(rules.rules);
+        note_rule_sets(config, rules);
+        log_rules(config, rules);
     }
 
     void note_rule_sets(const Config& config, const rules::RuleBuildResult& rules) {
