@@ -8,11 +8,13 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "app/control_api.hpp"
 #include "app/process_setup.hpp"
 #include "app/reload_section.hpp"
 #include "app/selection_store.hpp"
+#include "app/service_notifier.hpp"
 #include "base/logging.hpp"
 #include "base/version.hpp"
 #include "config/config_api_reader.hpp"
@@ -24,6 +26,7 @@
 #include "flow/flow_classifier.hpp"
 #include "flow/flow_registry.hpp"
 #include "netstack/netstack_service.hpp"
+#include "netstack/system_dns/system_dns.hpp"
 #include "outbound/outbound_builder.hpp"
 #include "outbound/outbound_set.hpp"
 #include "rules/engine/rule_build.hpp"
@@ -49,6 +52,14 @@ class App final : public api::RunningShunt {
     }
 
     int run() {
+        // A resolv.conf still naming shunt means an earlier run did not stop cleanly.
+        if (auto leftover =
+                netstack::ResolvConfFile::restore_leftover(netstack::kSystemResolvConf)) {
+            if (leftover->restored)
+                spdlog::warn("system DNS: {} (left by a run that did not stop)", leftover->message);
+            else
+                spdlog::error("{}", leftover->message);
+        }
         try {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
             dns_->start();
@@ -67,6 +78,10 @@ class App final : public api::RunningShunt {
                     io_.get_executor(), config_->tun, std::move(fake_ip_ranges), *dns_,
                     *classifier_, registry_);
                 netstack_->start();
+                system_dns_ = std::make_unique<netstack::SystemDns>(
+                    io_.get_executor(),
+                    netstack::system_dns_plan(*config_, netstack_->tun_ifindex()));
+                system_dns_->start();
             }
             if (config_->api) {
                 api_logs_ = std::make_shared<api::LogBroadcast>();
@@ -80,6 +95,8 @@ class App final : public api::RunningShunt {
             return 1;
         }
         spdlog::info("shunt {} running with {}", kVersion, path_);
+        notifier_.ready(status_line());
+        report_status();
         wait_for_signal();
         io_.run();
         spdlog::info("shunt stopped");
@@ -115,6 +132,16 @@ class App final : public api::RunningShunt {
     // A bad file keeps the running config: the user fixes the file and reloads again,
     // nothing stops in between.
     std::vector<std::string> reload() override {
+        notifier_.reloading();
+        auto errors = reload_config();
+        notifier_.ready(errors.empty() ? status_line()
+                                       : std::to_string(errors.size()) +
+                                             " error(s) in the last reload; " + status_line());
+        return errors;
+    }
+
+  private:
+    std::vector<std::string> reload_config() {
         auto result = load_config(path_);
         rules::RuleBuildResult rules;
         if (result.errors.empty()) rules = rules::build_rules(*result.config);
@@ -166,6 +193,7 @@ class App final : public api::RunningShunt {
             classifier_->set_outbounds(outbounds_);
             netstack_->apply(config->tun);
         }
+        if (system_dns_) system_dns_->refresh();
         for (const auto& [on_reload, line] : changes) {
             if (on_reload == OnReload::applied)
                 spdlog::info("reload: {}", line);
@@ -177,7 +205,26 @@ class App final : public api::RunningShunt {
         return {};
     }
 
-  private:
+    // systemd's STATUS= line (systemctl status shows it).
+    std::string status_line() const {
+        std::string line = "mode " + std::string(rules::to_string(engine_->mode()));
+        if (netstack_)
+            line += ", " + std::to_string(netstack_->tcp_flow_count()) + " TCP flows, " +
+                    std::to_string(netstack_->udp_session_count()) + " UDP sessions";
+        if (system_dns_) line += ", system DNS: " + system_dns_->active();
+        return line;
+    }
+
+    void report_status() {
+        if (!notifier_.enabled()) return;
+        status_timer_.expires_after(std::chrono::seconds(10));
+        status_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            notifier_.status(status_line());
+            report_status();
+        });
+    }
+
     void wait_for_signal() {
         signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
             if (ec) return;
@@ -187,10 +234,14 @@ class App final : public api::RunningShunt {
                 return;
             }
             spdlog::info("received {}, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+            notifier_.stopping();
+            status_timer_.cancel();
             if (api_) {
                 api::LogBroadcast::detach(api_logs_);
                 api_->stop();
             }
+            // The resolver is pointed back before the device and the DNS it named go.
+            if (system_dns_) system_dns_->stop();
             if (netstack_) netstack_->stop();
             dns_->stop();
             signals_.cancel();
@@ -253,6 +304,8 @@ class App final : public api::RunningShunt {
 
     boost::asio::io_context io_{1};
     boost::asio::signal_set signals_;
+    app::ServiceNotifier notifier_;
+    boost::asio::steady_timer status_timer_{io_};
     std::shared_ptr<rules::RuleEngine> engine_;
     LogLevel log_level_;
     std::vector<api::RuleSetState> rule_sets_;
@@ -263,8 +316,9 @@ class App final : public api::RunningShunt {
     std::unique_ptr<flow::DnsDestinationNames> names_;
     std::unique_ptr<flow::FlowClassifier> classifier_;
     std::unique_ptr<netstack::NetstackService> netstack_;
-    std::shared_ptr<api::LogBroadcast> api_logs_;  // /logs: a sink beside the terminal's
-    std::unique_ptr<api::ApiServer> api_;          // declared last: stopped before what it reads
+    std::unique_ptr<netstack::SystemDns> system_dns_;  // after netstack_: reverted before it
+    std::shared_ptr<api::LogBroadcast> api_logs_;      // /logs: a sink beside the terminal's
+    std::unique_ptr<api::ApiServer> api_;  // declared last: stopped before what it reads
 };
 
 }  // namespace
@@ -282,8 +336,10 @@ int run_app(const std::string& config_path, int verbosity) {
     // too: the API's /connections snapshot is ~5.5 MB at 10,000 flows, and a fresh mapping
     // for each one page-faulted it in every time (bench_api: 30-42 ms a snapshot, 10 ms
     // from the heap).
+#ifdef __GLIBC__  // musl (OpenWrt) has neither knob, nor glibc's trimming behaviour
     ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
     ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
     setup_logging(result.config->log.level, verbosity);
     auto rules = rules::build_rules(*result.config);
     if (!rules.errors.empty()) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/app.hpp"
+#include "app/cleanup_command.hpp"
 #include "app/mux_server_app.hpp"
 #include "base/version.hpp"
 #include "config/config_loader.hpp"
@@ -22,6 +23,7 @@ constexpr const char* kMainHelp =
     "commands:\n"
     "  run -c FILE      start shunt with the config FILE (SIGHUP reloads it)\n"
     "  check -c FILE    validate FILE, print every error, exit 1 if there is any\n"
+    "  cleanup [-c FILE]  remove what a crashed run left (routes, rules, DNS settings)\n"
     "  mux-server -c FILE  run the mux server a `type = \"mux\"` proxy connects to\n"
     "  version          print the version\n"
     "\n"
@@ -41,6 +43,17 @@ constexpr const char* kCheckHelp =
     "\n"
     "Validates FILE and prints every error as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
     "Exits 0 when the file is valid, 1 otherwise.\n";
+
+constexpr const char* kCleanupHelp =
+    "usage: shunt cleanup [-c FILE]\n"
+    "\n"
+    "Removes what a shunt that did not stop (kill -9, a power cut) left behind and says\n"
+    "what it removed: ip rules and routes shunt added (protocol 162, whatever config added\n"
+    "them), its TUN device, and an /etc/resolv.conf it rewrote (the original is put back).\n"
+    "systemd-resolved's settings went with the device. `shunt run` does the same at start.\n"
+    "  -c, --config FILE   names the TUN device ([tun] name; default shunt0)\n"
+    "Exits 0 when everything found was removed, 1 when something could not be, 2 when a\n"
+    "shunt is running (its device is held open).\n";
 
 constexpr const char* kMuxServerHelp =
     "usage: shunt mux-server -c FILE [-v|-vv]\n"
@@ -69,6 +82,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::string
     } else if (name == "check") {
         cl.command = CommandLine::Command::check;
         help = kCheckHelp;
+    } else if (name == "cleanup") {
+        cl.command = CommandLine::Command::cleanup;
+        help = kCleanupHelp;
     } else if (name == "mux-server") {
         cl.command = CommandLine::Command::mux_server;
         help = kMuxServerHelp;
@@ -143,6 +159,8 @@ int run_cli(int argc, char** argv) {
         }
         case CommandLine::Command::run:
             return run_app(cl.config_path, cl.verbosity);
+        case CommandLine::Command::cleanup:
+            return app::run_cleanup(cl.config_path, std::cout, std::cerr);
         case CommandLine::Command::mux_server:
             return run_mux_server(cl.config_path, cl.verbosity);
     }

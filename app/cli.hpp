@@ -1,4 +1,5 @@
-// The command line: `shunt run|check -c FILE [-v]`, `shunt version`, `--help` on each.
+// The command line: `shunt run|check -c FILE [-v]`, `shunt cleanup [-c FILE]`,
+// `shunt mux-server -c FILE`, `shunt version`, `--help` on each.
 #pragma once
 
 #include <string>
@@ -7,7 +8,7 @@
 namespace shunt {
 
 struct CommandLine {
-    enum class Command { run, check, mux_server, version, help };
+    enum class Command { run, check, cleanup, mux_server, version, help };
     Command command = Command::help;
     std::string config_path;
     int verbosity = 0;

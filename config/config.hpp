@@ -25,6 +25,11 @@ namespace shunt {
 
 enum class DnsMode { fake_ip, redir_host };
 
+// How `shunt run` points the system's resolver at its DNS while the TUN device is up
+// (docs/system-dns.md): systemd-resolved's per-link settings, a rewritten /etc/resolv.conf,
+// whichever of the two the machine has (automatic), or not at all.
+enum class SystemDnsMode : std::uint8_t { automatic, resolved, resolv_conf, off };
+
 struct LogConfig {
     LogLevel level = LogLevel::info;
     friend bool operator==(const LogConfig&, const LogConfig&) = default;
@@ -112,6 +117,7 @@ struct TunConfig {
     std::uint32_t table = 2022;
     std::uint32_t rule_priority = 9000;
     std::vector<Endpoint> dns_hijack;  // "any:53" is 0.0.0.0:53 and [::]:53
+    SystemDnsMode system_dns = SystemDnsMode::automatic;
     std::vector<std::string> lan_interfaces;
     std::size_t max_tcp_flows = 16384;
     std::size_t max_half_open = 255;  // handshakes in progress (lwIP's backlog is at most 255)

@@ -1,5 +1,7 @@
 #include "config/config_tun_reader.hpp"
 
+#include <array>
+
 #include <spdlog/fmt/fmt.h>
 
 namespace shunt {
@@ -111,6 +113,13 @@ SectionSpec<TunConfig> make_spec() {
         [](const T& tun) {
             return show_list(tun.dns_hijack, [](const Endpoint& e) { return e.to_string(); });
         }));
+    k.push_back(enum_key("system_dns", &T::system_dns,
+                         {{"auto", SystemDnsMode::automatic},
+                          {"resolved", SystemDnsMode::resolved},
+                          {"resolv.conf", SystemDnsMode::resolv_conf},
+                          {"off", SystemDnsMode::off}},
+                         true, next_start,
+                         "point the system's resolver at shunt while the device is up"));
     k.push_back(custom_key(
         "lan_interfaces", &T::lan_interfaces, next_start,
         "traffic forwarded from these interfaces enters the device too",
@@ -145,7 +154,34 @@ InterfaceAddress first_address_of(const Prefix& range) {
     return {range.at(1), range.length()};
 }
 
+IpAddress unspecified(bool v4) {
+    return v4 ? IpAddress::from_v4(0) : IpAddress::from_v6({});
+}
+
+IpAddress loopback(bool v4) {
+    std::array<std::uint8_t, 16> v6_loopback{};
+    v6_loopback[15] = 1;
+    return v4 ? IpAddress::from_v4(0x7f000001) : IpAddress::from_v6(v6_loopback);
+}
+
+std::string show_endpoints(const std::vector<Endpoint>& endpoints) {
+    std::string text;
+    for (const auto& e : endpoints) text += (text.empty() ? "" : ", ") + e.to_string();
+    return text.empty() ? "nothing" : text;
+}
+
 }  // namespace
+
+std::optional<Endpoint> system_dns_server(const DnsConfig& dns, bool port_53_only) {
+    for (const auto& listen : dns.listen) {
+        if (port_53_only && listen.port != 53) continue;
+        if (listen.address.is_loopback()) return listen;
+        if (listen.address == unspecified(listen.address.is_v4()))
+            return Endpoint{loopback(listen.address.is_v4()), listen.port};
+    }
+    if (!port_53_only && !dns.listen.empty()) return dns.listen.front();
+    return std::nullopt;
+}
 
 const SectionSpec<TunConfig>& tun_section_spec() {
     static const SectionSpec<TunConfig> spec = make_spec();
@@ -171,6 +207,17 @@ void read_tun_section(const toml::table& table, ConfigReader& top, Config& confi
         r.error_at_key("address6", "must be inside dns.fake_ip_range6");
         tun.address6 = default_address6;
     }
+    if (tun.enable && tun.system_dns == SystemDnsMode::resolv_conf &&
+        !system_dns_server(config.dns, true)) {
+        r.error_at_key("system_dns",
+                       "\"resolv.conf\" needs shunt's DNS on port 53 of a loopback address "
+                       "(/etc/resolv.conf cannot name a port): add \"127.0.0.1:53\" to "
+                       "dns.listen (it listens on " +
+                           show_endpoints(config.dns.listen) +
+                           "), or use \"resolved\" where systemd-resolved runs");
+    }
+    if (tun.enable && tun.system_dns == SystemDnsMode::resolved && config.dns.listen.empty())
+        r.error_at_key("system_dns", "\"resolved\" needs a dns.listen address to point at");
 }
 
 }  // namespace shunt

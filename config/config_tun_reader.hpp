@@ -16,4 +16,10 @@ const SectionSpec<TunConfig>& tun_section_spec();
 // `dns` must already be read (the defaults come from its fake-IP ranges).
 void read_tun_section(const toml::table& table, ConfigReader& top, Config& config);
 
+// The address the system's resolver is pointed at (system_dns): the first [dns] listen
+// address on loopback or on every address (then asked on loopback), else, when a port may
+// be named (systemd-resolved), the first listen address. /etc/resolv.conf cannot name a
+// port: with `port_53_only`, only a loopback or unspecified address on port 53 qualifies.
+std::optional<Endpoint> system_dns_server(const DnsConfig& dns, bool port_53_only);
+
 }  // namespace shunt

@@ -175,6 +175,10 @@ void NetstackService::write_tcp(std::span<const std::uint8_t> packet) {
     });
 }
 
+int NetstackService::tun_ifindex() const {
+    return tun_ ? tun_->ifindex() : 0;
+}
+
 std::size_t NetstackService::tcp_flow_count() const {
     return tcp_router_ ? tcp_router_->flow_count() : 0;
 }

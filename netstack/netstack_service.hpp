@@ -67,6 +67,8 @@ class NetstackService {
     // run.
     void apply(const TunConfig& config);
 
+    // The TUN device's interface index (0 before start()).
+    int tun_ifindex() const;
     std::size_t tcp_flow_count() const;
     std::size_t udp_session_count() const;
     const Stats& stats() const { return stats_; }

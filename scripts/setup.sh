@@ -14,9 +14,12 @@ packages=(
     # libraries (DESIGN.md: Debian packages only)
     libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev libboost-url1.81-dev
     libssl-dev libldns-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-    libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev libsystemd-dev
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
+    dbus-daemon util-linux
+    # packaging checks (the OpenWrt init script)
+    shellcheck
     tor-geoipdb publicsuffix libmaxmind-db-writer-perl iputils-ping
     # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
     nginx-light socat iperf3 curl dante-server microsocks
@@ -59,6 +62,22 @@ for svc in unbound dnsmasq dnsdist nginx danted; do
         "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
     fi
 done
+# systemd-resolved for the system-DNS tests, unpacked rather than installed: installing it
+# would take over this machine's /etc/resolv.conf. The tests run it on a bus of their own
+# (tests/support/resolved_sandbox.hpp). Its version must be libsystemd-shared's, which it
+# links against.
+resolved_cache=/var/cache/shunt-tests/systemd-resolved
+resolved_version=$(dpkg-query -W -f='${Version}' libsystemd-shared)
+if [ ! -x "$resolved_cache/$resolved_version/lib/systemd/systemd-resolved" ]; then
+    download=$(mktemp -d)
+    (cd "$download" && apt-get download -q -o APT::Sandbox::User=root \
+        "systemd-resolved=$resolved_version" >/dev/null)
+    mkdir -p "$resolved_cache/$resolved_version"
+    dpkg-deb -x "$download"/systemd-resolved_*.deb "$resolved_cache/$resolved_version"
+    rm -rf "$download"
+fi
+ln -sfn "$resolved_version" "$resolved_cache/current"
+
 # The dashboard's browser test drives chromium with puppeteer-core from the npm registry
 # (tests/browser/package-lock.json pins it). Debian's nodejs unless a node is installed.
 if ! command -v npm >/dev/null 2>&1; then

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 
@@ -102,7 +103,48 @@ bool delete_tun_link(NetlinkSocket& netlink, const std::string& name) {
     return error == 0;
 }
 
+// The interfaces with carrier (IFF_LOWER_UP, which linux/if.h defines and net/if.h does
+// not; SIOCGIFFLAGS's 16 bits cannot carry it): a TUN device has carrier while a process
+// holds it.
+std::vector<int> links_with_carrier(NetlinkSocket& netlink) {
+    constexpr unsigned kLowerUp = 1u << 16;
+    ifinfomsg header{};
+    header.ifi_family = AF_UNSPEC;
+    NetlinkMessage request(RTM_GETLINK, 0, header);
+    std::vector<int> up;
+    netlink.dump(request, "routing: list links", [&](const nlmsghdr& message) {
+        const auto* link = static_cast<const ifinfomsg*>(NLMSG_DATA(&message));
+        if (link->ifi_flags & kLowerUp) up.push_back(link->ifi_index);
+    });
+    return up;
+}
+
 }  // namespace
+
+std::optional<std::string> RouteSetup::running_device() {
+    std::optional<std::string> running;
+    try {
+        NetlinkSocket netlink;
+        const auto up = links_with_carrier(netlink);
+        for (int family : {AF_INET, AF_INET6}) {
+            rtmsg header{};
+            header.rtm_family = static_cast<std::uint8_t>(family);
+            NetlinkMessage request(RTM_GETROUTE, 0, header);
+            netlink.dump(request, "routing: list routes", [&](const nlmsghdr& message) {
+                if (running || !is_shunt_route(message)) return;
+                NetlinkAttributes attributes(message, sizeof(rtmsg));
+                const auto oif = static_cast<int>(attributes.u32(RTA_OIF));
+                char name[IF_NAMESIZE] = {};
+                if (attributes.has(RTA_OIF) && std::find(up.begin(), up.end(), oif) != up.end() &&
+                    ::if_indextoname(static_cast<unsigned>(oif), name))
+                    running = name;
+            });
+        }
+    } catch (const std::exception& e) {
+        spdlog::warn("routing: listing routes: {}", e.what());
+    }
+    return running;
+}
 
 LeftoverCleanup RouteSetup::cleanup_leftovers(const RoutePlan& plan) {
     LeftoverCleanup result;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,10 @@ class RouteSetup {
     // IPv6) and a leftover TUN link named plan.tun_name, in the calling thread's network
     // namespace. Run before creating the device. Never throws; failures are logged.
     static LeftoverCleanup cleanup_leftovers(const RoutePlan& plan);
+
+    // The device shunt's routes lead to when it is held open (carrier up): a shunt is
+    // running in this network namespace, whatever its config. std::nullopt otherwise.
+    static std::optional<std::string> running_device();
 
     // Test hook: forget what was added without removing it, as a crash would.
     void release_without_cleanup() noexcept;

@@ -20,10 +20,15 @@ TEST(CommandLine, ParsesCommands) {
     EXPECT_EQ(server.command, CommandLine::Command::mux_server);
     EXPECT_EQ(server.config_path, "server.toml");
     EXPECT_EQ(server.verbosity, 2);
+    auto cleanup = parse_command_line({"cleanup"}, error);
+    EXPECT_TRUE(error.empty()) << error;
+    EXPECT_EQ(cleanup.command, CommandLine::Command::cleanup);
+    EXPECT_EQ(cleanup.config_path, "");
+    EXPECT_EQ(parse_command_line({"cleanup", "-c", "z.toml"}, error).config_path, "z.toml");
 }
 
 TEST(CommandLine, HelpOnEveryCommand) {
-    for (const char* cmd : {"run", "check", "mux-server", "version"}) {
+    for (const char* cmd : {"run", "check", "cleanup", "mux-server", "version"}) {
         std::string error;
         auto cl = parse_command_line({cmd, "--help"}, error);
         EXPECT_TRUE(error.empty());
@@ -36,6 +41,7 @@ TEST(CommandLine, BadUsageIsAnError) {
     for (std::vector<std::string> args : {std::vector<std::string>{"run"},
                                           {"check", "-c"},
                                           {"mux-server"},
+                                          {"cleanup", "-v"},
                                           {"check", "-c", "x", "-v"},
                                           {"frobnicate"},
                                           {"run", "-c", "x", "--bogus"}}) {

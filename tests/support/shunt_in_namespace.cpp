@@ -34,6 +34,10 @@ void ShuntInNamespace::write_config(const Options& options) {
     if (options.extra_tun.find("enable =") == std::string::npos) config << "enable = true\n";
     if (options.extra_tun.find("name =") == std::string::npos)
         config << "name = \"" << kTunName << "\"\n";
+    // The namespace shares the host's /etc/resolv.conf and D-Bus: only a test of system DNS
+    // (which gives the namespace its own of both) lets shunt touch them.
+    if (options.extra_tun.find("system_dns =") == std::string::npos)
+        config << "system_dns = \"off\"\n";
     config << options.extra_tun << "\n" << options.extra_sections << "\n";
     dir_.write("shunt.toml", config.str());
 }

@@ -21,6 +21,7 @@ inline const std::map<std::string, std::string>& changed_tun_values() {
         {"table", "2023"},
         {"rule_priority", "9001"},
         {"dns_hijack", "[\"any:53\"]"},
+        {"system_dns", "\"resolved\""},
         {"lan_interfaces", "[\"lo\"]"},
         {"max_tcp_flows", "100"},
         {"max_half_open", "10"},
