@@ -20,6 +20,18 @@ namespace http = boost::beast::http;
 namespace {
 
 std::string rdf_text(const ldns_rdf* rdf) {
+    // ldns prints a WKS record's protocol and services by name through getprotobynumber
+    // and getservbyport: glibc's NSS, which the static binary must not call. RFC 3597's
+    // generic form instead, for this obsolete type.
+    if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_WKS) {
+        std::string out = "\\# " + std::to_string(ldns_rdf_size(rdf)) + " ";
+        static constexpr char kHex[] = "0123456789abcdef";
+        for (std::size_t i = 0; i < ldns_rdf_size(rdf); ++i) {
+            out += kHex[ldns_rdf_data(rdf)[i] >> 4];
+            out += kHex[ldns_rdf_data(rdf)[i] & 0xf];
+        }
+        return out;
+    }
     char* text = ldns_rdf2str(rdf);
     std::string out = text ? text : "";
     std::free(text);

@@ -20,6 +20,8 @@ namespace shunt {
 namespace {
 
 // Without [dns] upstreams: the system's resolver (getaddrinfo on asio's resolver thread).
+// The static binary has none (glibc's NSS needs its shared modules at run time): it
+// asks for upstreams instead (run_mux_server).
 outbound::AddressLookup system_lookup(boost::asio::io_context& io) {
     auto resolver = std::make_shared<boost::asio::ip::tcp::resolver>(io);
     return [resolver](const std::string& name, outbound::AddressCallback done) {
@@ -41,6 +43,11 @@ outbound::AddressLookup config_lookup(boost::asio::io_context& io, const Config&
     for (const auto& host : config.dns.hosts) hosts[host.name] = host.addresses;
     outbound::AddressLookup fallback;
     if (config.dns.upstreams.empty() && config.dns.nameserver_policy.empty()) {
+#ifdef SHUNT_STATIC_BUILD
+        throw std::runtime_error(
+            "mux-server: this static build cannot use the system resolver: set [dns] "
+            "upstreams (for example the servers in /etc/resolv.conf) to resolve target names");
+#endif
         spdlog::info(
             "mux-server: resolving target names with the system resolver (no [dns] "
             "upstreams)");

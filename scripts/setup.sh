@@ -18,8 +18,9 @@ packages=(
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
     dbus-daemon util-linux
-    # packaging checks (the OpenWrt init script)
-    shellcheck
+    # packaging checks: the OpenWrt init script, the .deb under a real systemd as PID 1
+    # (a Debian 12 root made by debootstrap, booted by systemd-nspawn)
+    shellcheck debootstrap systemd-container
     tor-geoipdb publicsuffix libmaxmind-db-writer-perl iputils-ping
     # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
     nginx-light socat iperf3 curl dante-server microsocks
