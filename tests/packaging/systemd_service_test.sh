@@ -98,7 +98,7 @@ case "$rules" in *app.example*) ;; *) fail "the reloaded rule is not in force: $
 step "kill -9: restarted with the same fake addresses"
 pid=$(inside systemctl show -p MainPID --value shunt)
 inside systemctl kill -s KILL shunt
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do  # 30 s: RestartSec=1s, then the check and the start
     new_pid=$(inside systemctl show -p MainPID --value shunt)
     if [ "$(inside systemctl is-active shunt)" = active ] && [ "$new_pid" != 0 ] &&
         [ "$new_pid" != "$pid" ]; then

@@ -33,7 +33,7 @@ ResolvedSandbox::ResolvedSandbox(const E2eTopology& topology) : topology_(topolo
         std::vector<std::string>{"dbus-daemon", "--nofork",
                                  "--config-file=" + dir_.file("bus.conf")},
         options);
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir_.file("bus.sock")); ++i)
+    for (int i = 0; i < 1000 && !std::filesystem::exists(dir_.file("bus.sock")); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!std::filesystem::exists(dir_.file("bus.sock")))
         throw std::runtime_error("dbus-daemon did not start: " + read_file(dir_.file("dbus.log")));

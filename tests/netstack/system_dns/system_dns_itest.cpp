@@ -33,7 +33,7 @@ bool in_fake_range(const std::string& address) {
 
 // Polls `condition` for up to `timeout`.
 template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout = 5s) {
+bool eventually(Condition condition, std::chrono::milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (condition()) return true;
