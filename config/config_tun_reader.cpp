@@ -27,6 +27,9 @@ bool valid_interface_name(const std::string& name) {
     return !name.empty() && name.size() <= 15 && name.find_first_of("/ \t:") == std::string::npos;
 }
 
+constexpr SystemDnsMode kSystemDnsModes[] = {SystemDnsMode::automatic, SystemDnsMode::resolved,
+                                             SystemDnsMode::resolv_conf, SystemDnsMode::off};
+
 SectionSpec<TunConfig> make_spec() {
     using T = TunConfig;
     SectionSpec<TunConfig> spec;
@@ -113,12 +116,10 @@ SectionSpec<TunConfig> make_spec() {
         [](const T& tun) {
             return show_list(tun.dns_hijack, [](const Endpoint& e) { return e.to_string(); });
         }));
-    k.push_back(enum_key("system_dns", &T::system_dns,
-                         {{"auto", SystemDnsMode::automatic},
-                          {"resolved", SystemDnsMode::resolved},
-                          {"resolv.conf", SystemDnsMode::resolv_conf},
-                          {"off", SystemDnsMode::off}},
-                         true, next_start,
+    std::vector<std::pair<std::string_view, SystemDnsMode>> system_dns_names;
+    for (auto mode : kSystemDnsModes) system_dns_names.emplace_back(system_dns_name(mode), mode);
+    k.push_back(enum_key("system_dns", &T::system_dns, std::move(system_dns_names), true,
+                         next_start,
                          "point the system's resolver at shunt while the device is up"));
     k.push_back(custom_key(
         "lan_interfaces", &T::lan_interfaces, next_start,
@@ -171,6 +172,20 @@ std::string show_endpoints(const std::vector<Endpoint>& endpoints) {
 }
 
 }  // namespace
+
+const char* system_dns_name(SystemDnsMode mode) {
+    switch (mode) {
+        case SystemDnsMode::automatic:
+            return "auto";
+        case SystemDnsMode::resolved:
+            return "resolved";
+        case SystemDnsMode::resolv_conf:
+            return "resolv.conf";
+        case SystemDnsMode::off:
+            return "off";
+    }
+    return "?";
+}
 
 std::optional<Endpoint> system_dns_server(const DnsConfig& dns, bool port_53_only) {
     for (const auto& listen : dns.listen) {

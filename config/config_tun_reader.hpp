@@ -16,6 +16,9 @@ const SectionSpec<TunConfig>& tun_section_spec();
 // `dns` must already be read (the defaults come from its fake-IP ranges).
 void read_tun_section(const toml::table& table, ConfigReader& top, Config& config);
 
+// [tun] system_dns's names, as the config writes them ("auto", "resolv.conf", ...).
+const char* system_dns_name(SystemDnsMode mode);
+
 // The address the system's resolver is pointed at (system_dns): the first [dns] listen
 // address on loopback or on every address (then asked on loopback), else, when a port may
 // be named (systemd-resolved), the first listen address. /etc/resolv.conf cannot name a

@@ -11,20 +11,6 @@ namespace shunt::netstack {
 
 namespace {
 
-const char* mode_name(SystemDnsMode mode) {
-    switch (mode) {
-        case SystemDnsMode::automatic:
-            return "auto";
-        case SystemDnsMode::resolved:
-            return "resolved";
-        case SystemDnsMode::resolv_conf:
-            return "resolv.conf";
-        case SystemDnsMode::off:
-            return "off";
-    }
-    return "?";
-}
-
 std::string join(const std::vector<std::string>& items) {
     std::string text;
     for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
@@ -114,7 +100,7 @@ void SystemDns::apply_link_settings() {
 void SystemDns::start_resolv_conf() {
     if (!plan_.server_port_53)
         throw std::runtime_error(
-            std::string("system DNS: [tun] system_dns = \"") + mode_name(plan_.mode) + "\"" +
+            std::string("system DNS: [tun] system_dns = \"") + system_dns_name(plan_.mode) + "\"" +
             (plan_.mode == SystemDnsMode::automatic ? ": systemd-resolved does not run here, and "
                                                     : ": ") +
             plan_.resolv_conf +
