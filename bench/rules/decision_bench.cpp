@@ -66,6 +66,9 @@ class TorCountryLookup final : public CountryLookup {
         if (index == IpPrefixTable::kNoMatch) return std::nullopt;
         return codes_[index];
     }
+    std::vector<Prefix> prefixes_of(CountryCode country) const override {
+        return bench::tor_geoip().country(country.view());
+    }
 
   private:
     IpPrefixTable table_;

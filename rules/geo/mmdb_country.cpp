@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace shunt::rules {
 
@@ -46,6 +47,67 @@ std::optional<CountryCode> read_code(MMDB_entry_s& entry, const char* const* pat
 
 constexpr const char* kCountryPath[] = {"country", "iso_code", nullptr};
 constexpr const char* kRegisteredCountryPath[] = {"registered_country", "iso_code", nullptr};
+
+std::optional<CountryCode> code_of(MMDB_entry_s& entry) {
+    if (auto code = read_code(entry, kCountryPath)) return code;
+    return read_code(entry, kRegisteredCountryPath);
+}
+
+using u128 = unsigned __int128;
+
+// Collects the prefixes of the search tree whose data record names one country. The
+// tree is a DAG (aliases point IPv6 ranges at the IPv4 subtree), never deeper than the
+// address width, so the walk ends; records shared by many networks are decoded once.
+class CountryTreeWalk {
+  public:
+    CountryTreeWalk(const MMDB_s& db, CountryCode country, std::vector<Prefix>& out)
+        : db_(db), country_(country), out_(out) {}
+
+    // Walks the subtree at `node`, whose networks are `width` bits wide; `skip_mapped`
+    // leaves out ::ffff:0:0/96 (lookup() answers those as IPv4 addresses).
+    void walk(std::uint32_t node, int width, bool skip_mapped) {
+        width_ = width;
+        skip_mapped_ = skip_mapped;
+        visit(node, 0, 0);
+    }
+
+  private:
+    void visit(std::uint32_t node, u128 bits, int depth) {
+        if (skip_mapped_ && depth == 96 && bits == (u128{0xffff} << 32)) return;
+        MMDB_search_node_s n{};
+        if (MMDB_read_node(&db_, node, &n) != MMDB_SUCCESS) return;
+        record(n.left_record, n.left_record_type, n.left_record_entry, bits, depth + 1);
+        record(n.right_record, n.right_record_type, n.right_record_entry,
+               bits | (u128{1} << (width_ - depth - 1)), depth + 1);
+    }
+
+    void record(std::uint64_t value, std::uint8_t type, MMDB_entry_s entry, u128 bits, int depth) {
+        if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
+            if (depth < width_) visit(static_cast<std::uint32_t>(value), bits, depth);
+            return;
+        }
+        if (type != MMDB_RECORD_TYPE_DATA || !matches(entry)) return;
+        const IpAddress base = width_ == 32 ? IpAddress::from_v4(static_cast<std::uint32_t>(bits))
+                                            : IpAddress::from_v6_u128(bits);
+        out_.emplace_back(base, depth);
+    }
+
+    bool matches(MMDB_entry_s& entry) {
+        auto [it, fresh] = by_offset_.try_emplace(entry.offset, false);
+        if (fresh) {
+            auto code = code_of(entry);
+            it->second = code && *code == country_;
+        }
+        return it->second;
+    }
+
+    const MMDB_s& db_;
+    CountryCode country_;
+    std::vector<Prefix>& out_;
+    int width_ = 128;
+    bool skip_mapped_ = false;
+    std::unordered_map<std::uint32_t, bool> by_offset_;
+};
 
 bool in_v4(std::uint32_t address, std::uint32_t base, int length) {
     std::uint32_t mask = length == 0 ? 0 : ~std::uint32_t{0} << (32 - length);
@@ -117,8 +179,38 @@ std::optional<CountryCode> MmdbCountry::lookup(const IpAddress& address) const {
     MMDB_lookup_result_s result = MMDB_lookup_sockaddr(db_.get(), socket_address, &error);
     // MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR: an IPv6 address and a v4-only file.
     if (error != MMDB_SUCCESS || !result.found_entry) return std::nullopt;
-    if (auto code = read_code(result.entry, kCountryPath)) return code;
-    return read_code(result.entry, kRegisteredCountryPath);
+    return code_of(result.entry);
+}
+
+std::vector<Prefix> MmdbCountry::prefixes_of(CountryCode country) const {
+    std::vector<Prefix> v4;
+    std::vector<Prefix> out;
+    CountryTreeWalk v4_walk(*db_, country, v4);
+    if (db_->metadata.ip_version == 4) {
+        v4_walk.walk(0, 32, false);
+    } else {
+        // IPv4 lives under ::/96: follow 96 left branches to its root.
+        std::uint32_t node = 0;
+        bool found = true;
+        for (int depth = 0; depth < 96 && found; ++depth) {
+            MMDB_search_node_s n{};
+            found = MMDB_read_node(db_.get(), node, &n) == MMDB_SUCCESS &&
+                    n.left_record_type == MMDB_RECORD_TYPE_SEARCH_NODE;
+            node = static_cast<std::uint32_t>(n.left_record);
+        }
+        // A tree with ::/96 as one record has no separate IPv4 networks; real databases
+        // always have the subtree.
+        if (found) v4_walk.walk(node, 32, false);
+        CountryTreeWalk(*db_, country, out).walk(0, 128, true);
+    }
+    // IPv4-mapped IPv6 addresses are looked up as IPv4.
+    std::vector<Prefix> mapped;
+    for (const Prefix& p : v4)
+        mapped.emplace_back(IpAddress::from_v6_u128((u128{0xffff} << 32) | p.base().v4()),
+                            96 + p.length());
+    v4.insert(v4.end(), out.begin(), out.end());
+    v4.insert(v4.end(), mapped.begin(), mapped.end());
+    return v4;
 }
 
 bool is_lan(const IpAddress& address) {
@@ -136,6 +228,21 @@ bool is_lan(const IpAddress& address) {
     auto top = static_cast<std::uint16_t>(value >> 112);
     return (top & 0xfe00) == 0xfc00 ||  // fc00::/7 unique local
            (top & 0xffc0) == 0xfe80;    // fe80::/10 link-local
+}
+
+std::vector<Prefix> lan_prefixes() {
+    static constexpr std::pair<std::uint32_t, int> kV4[] = {
+        {0x00000000, 8},  {0x0a000000, 8},  {0x7f000000, 8},  {0x64400000, 10},
+        {0xa9fe0000, 16}, {0xac100000, 12}, {0xc0a80000, 16},
+    };
+    std::vector<Prefix> out;
+    for (auto [base, length] : kV4) out.emplace_back(IpAddress::from_v4(base), length);
+    for (auto [base, length] : kV4)
+        out.emplace_back(IpAddress::from_v6_u128((u128{0xffff} << 32) | base), 96 + length);
+    out.emplace_back(IpAddress::from_v6_u128(0), 127);  // :: and ::1
+    out.emplace_back(IpAddress::from_v6_u128(u128{0xfc00} << 112), 7);
+    out.emplace_back(IpAddress::from_v6_u128(u128{0xfe80} << 112), 10);
+    return out;
 }
 
 }  // namespace shunt::rules

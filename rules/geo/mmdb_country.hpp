@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/ip_address.hpp"
 
@@ -66,6 +67,10 @@ class MmdbCountry {
     // nullopt when the address is not in the database or the record has no usable code.
     // IPv4-mapped IPv6 (::ffff:a.b.c.d) is looked up as the IPv4 address. No allocation.
     std::optional<CountryCode> lookup(const IpAddress& address) const;
+    // Every address lookup() answers `country` for, as prefixes (for the eBPF bypass,
+    // which needs GEOIP,CC as an address set): a walk of the search tree, so the answer
+    // agrees with lookup() for every address, IPv4-mapped IPv6 included. IPv4 first.
+    std::vector<Prefix> prefixes_of(CountryCode country) const;
 
     const std::string& path() const { return path_; }
     // From the metadata, e.g. "GeoLite2-Country".
@@ -81,5 +86,7 @@ class MmdbCountry {
 // 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16, 100.64/10 (CGNAT); IPv6: ::1, ::,
 // fc00::/7 (ULA), fe80::/10 (link-local), and IPv4-mapped forms of the IPv4 ranges.
 bool is_lan(const IpAddress& address);
+// The same ranges as prefixes (IPv4, IPv6, and the IPv4 ones IPv4-mapped).
+std::vector<Prefix> lan_prefixes();
 
 }  // namespace shunt::rules

@@ -24,6 +24,15 @@ class MapCountries final : public CountryLookup {
         if (it == by_address.end()) return std::nullopt;
         return CountryCode::parse(it->second);
     }
+    std::vector<Prefix> prefixes_of(CountryCode country) const override {
+        std::vector<Prefix> out;
+        for (const auto& [address, code] : by_address)
+            if (code == country.view()) {
+                const IpAddress a = *IpAddress::parse(address);
+                out.emplace_back(a, a.is_v4() ? 32 : 128);
+            }
+        return out;
+    }
 };
 
 std::vector<RuleSpec> parse_all(const std::vector<std::string>& lines) {

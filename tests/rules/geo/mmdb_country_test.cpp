@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "rules/geo/tor_geoip.hpp"
+#include "rules/match/address_set.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/mmdb_builder.hpp"
 
@@ -150,6 +152,59 @@ TEST_F(MmdbCountryTest, TorGeoipChinaRanges) {
     EXPECT_GT(v4, 0u);
     EXPECT_GT(v6, 0u);
     EXPECT_GT(outside_checked, 0u);
+}
+
+// prefixes_of() must agree with lookup() everywhere: inside each prefix (ends and middle),
+// just outside it, for the IPv4-mapped form, and for every hand-made country.
+TEST_F(MmdbCountryTest, PrefixesOfAgreeWithLookup) {
+    for (const char* code : {"CN", "JP", "DE", "FR", "US", "AU"}) {
+        const CountryCode country = *CountryCode::parse(code);
+        const std::vector<Prefix> prefixes = db_->prefixes_of(country);
+        ASSERT_FALSE(prefixes.empty()) << code;
+        const AddressSet listed_set = AddressSet::of(prefixes);
+        for (const Prefix& p : prefixes) {
+            for (IpAddress a : {p.base(), p.at(p.size() / 2), p.at(p.size() - 1)}) {
+                auto found = db_->lookup(a);
+                ASSERT_TRUE(found && *found == country) << code << " " << a.to_string();
+            }
+            // The address below: either another prefix of the list or another answer.
+            const IpAddress below = p.family() == IpAddress::Family::v4
+                                        ? IpAddress::from_v4(p.base().v4() - 1)
+                                        : IpAddress::from_v6_u128(p.base().to_u128() - 1);
+            const bool listed = listed_set.contains(below);
+            auto found = db_->lookup(below);
+            EXPECT_EQ(listed, found && *found == country) << code << " " << below.to_string();
+        }
+    }
+    auto has = [](const std::vector<Prefix>& list, const char* address) {
+        const IpAddress a = ip(address);
+        return std::any_of(list.begin(), list.end(),
+                           [&](const Prefix& p) { return p.contains(a); });
+    };
+    const auto jp = db_->prefixes_of(*CountryCode::parse("JP"));
+    EXPECT_TRUE(has(jp, "192.0.2.7"));
+    EXPECT_TRUE(has(jp, "::ffff:192.0.2.7"));  // looked up as IPv4
+    EXPECT_TRUE(has(jp, "2002:c000:209::1"));  // the writer's 6to4 alias
+    EXPECT_FALSE(has(jp, "192.0.3.0"));
+    EXPECT_TRUE(has(db_->prefixes_of(*CountryCode::parse("US")), "198.51.100.1"));  // registered
+    EXPECT_TRUE(db_->prefixes_of(*CountryCode::parse("ZZ")).empty());
+}
+
+TEST(LanPrefixes, SameAddressesAsIsLan) {
+    const std::vector<Prefix> lan = lan_prefixes();
+    auto listed = [&](const IpAddress& a) {
+        return std::any_of(lan.begin(), lan.end(), [&](const Prefix& p) { return p.contains(a); });
+    };
+    for (const Prefix& p : lan) {
+        for (IpAddress a : {p.base(), p.at(p.size() - 1)}) EXPECT_TRUE(is_lan(a)) << a.to_string();
+        const IpAddress below = p.family() == IpAddress::Family::v4
+                                    ? IpAddress::from_v4(p.base().v4() - 1)
+                                    : IpAddress::from_v6_u128(p.base().to_u128() - 1);
+        EXPECT_EQ(is_lan(below), listed(below)) << below.to_string();
+    }
+    for (const char* text : {"8.8.8.8", "100.63.255.255", "172.32.0.0", "::2", "fe7f::1",
+                             "::ffff:8.8.8.8", "::ffff:10.1.1.1", "2001:db8::1"})
+        EXPECT_EQ(is_lan(ip(text)), listed(ip(text))) << text;
 }
 
 TEST(MmdbCountry, MissingFileIsAClearError) {
