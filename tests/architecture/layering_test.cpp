@@ -35,6 +35,7 @@ const std::vector<Component>& components() {
         {"dns", 4, {"dns/"}},
         {"outbound", 4, {"outbound/"}},
         {"flow", 5, {"flow/"}},
+        {"ebpf", 5, {"ebpf/"}},
         {"netstack", 6, {"netstack/"}},
         {"api", 6, {"api/"}},
         {"app", 7, {"app/"}},
