@@ -19,9 +19,11 @@
 #include "base/version.hpp"
 #include "config/config_api_reader.hpp"
 #include "config/config_dns_reader.hpp"
+#include "config/config_ebpf_reader.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_tun_reader.hpp"
 #include "dns/server/dns_service.hpp"
+#include "ebpf/bypass_service.hpp"
 #include "flow/dns_destination_names.hpp"
 #include "flow/flow_classifier.hpp"
 #include "flow/flow_registry.hpp"
@@ -46,7 +48,8 @@ class App final : public api::RunningShunt {
           signals_(io_, SIGINT, SIGTERM, SIGHUP),
           engine_(std::make_shared<rules::RuleEngine>(rules.rules, config_->mode)),
           log_level_(config_->log.level),
-          selections_(app::SelectionStore::path_for(config_->dns)) {
+          selections_(app::SelectionStore::path_for(config_->dns)),
+          initial_bypass_(rules.bypass) {
         note_rule_sets(*config_, rules);
         log_rules(*config_, rules);
     }
@@ -62,6 +65,11 @@ class App final : public api::RunningShunt {
         }
         try {
             dns_ = std::make_unique<dns::DnsService>(io_.get_executor(), config_);
+            // redir-host: an answered address may carry a domain from now on, so the kernel
+            // must stop bypassing it before the answer leaves.
+            dns_->set_redir_host_listener([this](const std::vector<IpAddress>& addresses) {
+                if (bypass_) bypass_->exclude(addresses);
+            });
             dns_->start();
             names_ = std::make_unique<flow::DnsDestinationNames>(*dns_);
             // Built with or without the TUN device: the API shows and switches them.
@@ -69,6 +77,11 @@ class App final : public api::RunningShunt {
             if (const auto restored = outbounds_->carry_over(selections_.load()))
                 spdlog::info("{} group selection(s) restored from {}", restored,
                              selections_.path());
+            if (config_->tun.enable && config_->ebpf.enable) {
+                // Before the TUN's routes: no flow starts on the TUN unseen by the program.
+                bypass_ = std::make_unique<ebpf::BypassService>(io_.get_executor(), config_);
+                bypass_->start(std::move(initial_bypass_), engine_->mode());
+            }
             if (config_->tun.enable) {
                 classifier_ = std::make_unique<flow::FlowClassifier>(*names_, engine_, outbounds_);
                 std::vector<Prefix> fake_ip_ranges{config_->dns.fake_ip_range};
@@ -107,7 +120,10 @@ class App final : public api::RunningShunt {
     // api::RunningShunt
     std::shared_ptr<const Config> config() const override { return config_; }
     rules::Mode mode() const override { return engine_->mode(); }
-    void set_mode(rules::Mode mode) override { engine_->set_mode(mode); }
+    void set_mode(rules::Mode mode) override {
+        engine_->set_mode(mode);
+        if (bypass_) bypass_->set_mode(mode);
+    }
     LogLevel log_level() const override { return log_level_; }
     void set_log_level(LogLevel level) override {
         log_level_ = level;
@@ -125,7 +141,7 @@ class App final : public api::RunningShunt {
             spdlog::error("rule sets: {} error(s), keeping the running rules", errors.size());
             return errors;
         }
-        install_rules(*config_, rules);
+        install_rules(config_, rules);
         return {};
     }
 
@@ -144,7 +160,11 @@ class App final : public api::RunningShunt {
     std::vector<std::string> reload_config() {
         auto result = load_config(path_);
         rules::RuleBuildResult rules;
-        if (result.errors.empty()) rules = rules::build_rules(*result.config);
+        // [ebpf] enable takes effect at the next start: a running bypass needs the set.
+        if (result.errors.empty())
+            rules =
+                rules::build_rules(*result.config, bypass_ ? rules::BypassCompile::always
+                                                           : rules::BypassCompile::when_enabled);
         if (!result.errors.empty() || !rules.errors.empty()) {
             std::vector<std::string> errors;
             for (const auto& e : result.errors) errors.push_back(e.format());
@@ -166,6 +186,8 @@ class App final : public api::RunningShunt {
                       : "kept for when the TUN device runs (it does not: [tun] enable was "
                         "false at start)",
             changes);
+        loaded->ebpf = app::reload_section("ebpf", ebpf_section_spec(), config_->ebpf,
+                                           result.config->ebpf, "", changes);
         reload_api(*result.config, *loaded, changes);
         const std::shared_ptr<const Config> config = loaded;
         set_log_level(config->log.level);
@@ -177,7 +199,7 @@ class App final : public api::RunningShunt {
         }
         // A mode switched at runtime survives reloads that leave `mode` alone.
         if (config->mode != config_->mode) engine_->set_mode(config->mode);
-        install_rules(*config, rules);
+        install_rules(config, rules);
         // The user's choices in groups (and GLOBAL) survive a reload where the group and
         // the member still exist.
         const auto choices = outbounds_->selections();
@@ -212,6 +234,12 @@ class App final : public api::RunningShunt {
             line += ", " + std::to_string(netstack_->tcp_flow_count()) + " TCP flows, " +
                     std::to_string(netstack_->udp_session_count()) + " UDP sessions";
         if (system_dns_) line += ", system DNS: " + system_dns_->active();
+        if (bypass_) {
+            const auto ebpf = bypass_->status();
+            line += ", ebpf: " + ebpf.state;
+            if (ebpf.active)
+                line += " (" + std::to_string(ebpf.counters.flows) + " flows bypassed)";
+        }
         return line;
     }
 
@@ -243,6 +271,7 @@ class App final : public api::RunningShunt {
             // The resolver is pointed back before the device and the DNS it named go.
             if (system_dns_) system_dns_->stop();
             if (netstack_) netstack_->stop();
+            if (bypass_) bypass_->stop();
             dns_->stop();
             signals_.cancel();
             io_.stop();
@@ -267,10 +296,12 @@ class App final : public api::RunningShunt {
 
     // Swaps the engine's rules; connections in flight keep the list they were decided
     // with (Verdict).
-    void install_rules(const Config& config, const rules::RuleBuildResult& rules) {
+    void install_rules(const std::shared_ptr<const Config>& config,
+                       const rules::RuleBuildResult& rules) {
         engine_->replace(rules.rules);
-        note_rule_sets(config, rules);
-        log_rules(config, rules);
+        if (bypass_) bypass_->update(config, rules.bypass, engine_->mode());
+        note_rule_sets(*config, rules);
+        log_rules(*config, rules);
     }
 
     void note_rule_sets(const Config& config, const rules::RuleBuildResult& rules) {
@@ -310,11 +341,13 @@ class App final : public api::RunningShunt {
     LogLevel log_level_;
     std::vector<api::RuleSetState> rule_sets_;
     app::SelectionStore selections_;
+    std::shared_ptr<const rules::RuleBypass> initial_bypass_;  // handed to bypass_ at start
     std::unique_ptr<dns::DnsService> dns_;
     std::shared_ptr<outbound::OutboundSet> outbounds_;
     flow::FlowRegistry registry_;  // every relaying flow: the REST API reads it
     std::unique_ptr<flow::DnsDestinationNames> names_;
     std::unique_ptr<flow::FlowClassifier> classifier_;
+    std::unique_ptr<ebpf::BypassService> bypass_;  // detached after the netstack stops
     std::unique_ptr<netstack::NetstackService> netstack_;
     std::unique_ptr<netstack::SystemDns> system_dns_;  // after netstack_: reverted before it
     std::shared_ptr<api::LogBroadcast> api_logs_;      // /logs: a sink beside the terminal's

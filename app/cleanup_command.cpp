@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "config/config_loader.hpp"
+#include "ebpf/bypass_service.hpp"
 #include "netstack/route/route_setup.hpp"
 #include "netstack/system_dns/resolv_conf_file.hpp"
 
@@ -42,6 +43,10 @@ int run_cleanup(const std::string& config_path, std::ostream& out, std::ostream&
             << int{netstack::kShuntRouteProtocol} << ")\n";
         ++found;
     }
+    for (const std::string& link : ebpf::BypassService::remove_leftovers()) {
+        out << "removed the eBPF bypass's tc filter from " << link << "\n";
+        ++found;
+    }
     bool failed = false;
     if (auto leftover = netstack::ResolvConfFile::restore_leftover(netstack::kSystemResolvConf)) {
         failed = !leftover->restored;
@@ -49,7 +54,8 @@ int run_cleanup(const std::string& config_path, std::ostream& out, std::ostream&
         ++found;
     }
     if (found == 0)
-        out << "nothing to clean up: no route, rule, device or DNS setting of shunt's\n";
+        out << "nothing to clean up: no route, rule, device, tc filter or DNS setting of "
+               "shunt's\n";
     return failed ? 1 : 0;
 }
 

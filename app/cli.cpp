@@ -4,11 +4,10 @@
 #include <iostream>
 
 #include "app/app.hpp"
+#include "app/check_command.hpp"
 #include "app/cleanup_command.hpp"
 #include "app/mux_server_app.hpp"
 #include "base/version.hpp"
-#include "config/config_loader.hpp"
-#include "rules/engine/rule_build.hpp"
 
 namespace shunt {
 
@@ -39,9 +38,11 @@ constexpr const char* kRunHelp =
     "SIGHUP reloads FILE, keeping the pool and queries in flight.\n";
 
 constexpr const char* kCheckHelp =
-    "usage: shunt check -c FILE\n"
+    "usage: shunt check -c FILE [-v]\n"
     "\n"
     "Validates FILE and prints every error as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
+    "  -v                  also say how much of the address space the eBPF bypass would\n"
+    "                      send past the TUN in rule mode, and which rules limit it\n"
     "Exits 0 when the file is valid, 1 otherwise.\n";
 
 constexpr const char* kCleanupHelp =
@@ -49,8 +50,10 @@ constexpr const char* kCleanupHelp =
     "\n"
     "Removes what a shunt that did not stop (kill -9, a power cut) left behind and says\n"
     "what it removed: ip rules and routes shunt added (protocol 162, whatever config added\n"
-    "them), its TUN device, and an /etc/resolv.conf it rewrote (the original is put back).\n"
-    "systemd-resolved's settings went with the device. `shunt run` does the same at start.\n"
+    "them), its TUN device, the eBPF bypass's tc filters (handle and priority 0x162, on any\n"
+    "interface), and an /etc/resolv.conf it rewrote (the original is put back).\n"
+    "systemd-resolved's settings went with the device; the desktop's cgroup hooks go with\n"
+    "the process. `shunt run` does the same at start.\n"
     "  -c, --config FILE   names the TUN device ([tun] name; default shunt0)\n"
     "Exits 0 when everything found was removed, 1 when something could not be, 2 when a\n"
     "shunt is running (its device is held open).\n";
@@ -109,6 +112,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::string
             }
             cl.config_path = args[++i];
         } else if ((cl.command == CommandLine::Command::run ||
+                    cl.command == CommandLine::Command::check ||
                     cl.command == CommandLine::Command::mux_server) &&
                    (a == "-v" || a == "-vv")) {
             cl.verbosity += static_cast<int>(a.size()) - 1;
@@ -140,23 +144,8 @@ int run_cli(int argc, char** argv) {
         case CommandLine::Command::version:
             std::cout << "shunt " << kVersion << "\n";
             return 0;
-        case CommandLine::Command::check: {
-            auto result = load_config(cl.config_path);
-            rules::RuleBuildResult rules;
-            // The files the config refers to are checked once the config itself reads.
-            if (result.errors.empty()) rules = rules::build_rules(*result.config);
-            auto errors = std::move(result.errors);
-            errors.insert(errors.end(), rules.errors.begin(), rules.errors.end());
-            for (const auto& e : errors) std::cerr << e.format() << "\n";
-            if (!errors.empty()) {
-                std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << " in "
-                          << cl.config_path << "\n";
-                return 1;
-            }
-            std::cout << cl.config_path << ": ok (" << result.config->rules.size() << " rules, "
-                      << rules.rule_set_entries << " rule-set entries)\n";
-            return 0;
-        }
+        case CommandLine::Command::check:
+            return app::run_check(cl.config_path, cl.verbosity > 0, std::cout, std::cerr);
         case CommandLine::Command::run:
             return run_app(cl.config_path, cl.verbosity);
         case CommandLine::Command::cleanup:

@@ -234,6 +234,18 @@ struct ApiConfig {
     friend bool operator==(const ApiConfig&, const ApiConfig&) = default;
 };
 
+// [ebpf]: traffic the rules send DIRECT for every packet is forwarded by the kernel and
+// never reaches the TUN (docs/ebpf.md): a tc program on [tun] lan_interfaces (router),
+// cgroup connect hooks with auto_route (desktop).
+struct EbpfConfig {
+    bool enable = false;
+    bool required = false;                // true: no eBPF is a start-up error instead of a log line
+    std::size_t flow_table_size = 65536;  // flows the router's program remembers (LRU)
+    std::string cgroup;       // the desktop hooks' cgroup (v2); "": the cgroup2 mount's root
+    ConfigPosition position;  // of the [ebpf] table
+    friend bool operator==(const EbpfConfig&, const EbpfConfig&) = default;
+};
+
 struct Config {
     std::string path;  // the file it was loaded from
     LogConfig log;
@@ -247,6 +259,7 @@ struct Config {
     std::vector<GroupConfig> groups;
     std::optional<MuxServerConfig> mux_server;
     std::optional<ApiConfig> api;  // absent: no API
+    EbpfConfig ebpf;
 };
 
 std::string_view to_string(DnsMode mode);

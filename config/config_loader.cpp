@@ -10,6 +10,7 @@
 
 #include "config/config_api_reader.hpp"
 #include "config/config_dns_reader.hpp"
+#include "config/config_ebpf_reader.hpp"
 #include "config/config_mux_server_reader.hpp"
 #include "config/config_proxies_reader.hpp"
 #include "config/config_rules_reader.hpp"
@@ -42,6 +43,7 @@ class Loader {
             config.tun.address = {config.dns.fake_ip_range.at(1),
                                   config.dns.fake_ip_range.length()};
         if (const auto* api = top.table("api")) read_api_section(*api, top, base_dir_, config);
+        if (const auto* ebpf = top.table("ebpf")) read_ebpf_section(*ebpf, top, config);
         top.finish();
         return config;
     }

@@ -62,9 +62,11 @@ struct TestRunResult {
 
 class BypassProgram {
   public:
-    // Opens the embedded object, sizes the flow table, and loads it into the kernel.
+    // Opens the embedded object, sizes the flow table and the excluded-address map (at
+    // least redir-host's memory of names, so the kernel never forgets an address that
+    // still has a name), and loads it into the kernel.
     // Throws EbpfError (no CAP_BPF, no BPF syscall, a verifier refusal).
-    explicit BypassProgram(std::size_t flow_table_size);
+    explicit BypassProgram(std::size_t flow_table_size, std::size_t excluded_size = 65536);
     ~BypassProgram();
     BypassProgram(const BypassProgram&) = delete;
     BypassProgram& operator=(const BypassProgram&) = delete;

@@ -27,6 +27,12 @@ bool IpAddress::is_loopback() const {
     return plain == kLoopback6;
 }
 
+bool IpAddress::is_unspecified() const {
+    for (std::uint8_t b : bytes_)
+        if (b != 0) return false;
+    return true;
+}
+
 IpAddress IpAddress::unmapped() const {
     if (!is_v6()) return *this;
     for (int i = 0; i < 10; ++i)

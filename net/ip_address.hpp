@@ -39,6 +39,8 @@ class IpAddress {
     IpAddress unmapped() const;
     // 127.0.0.0/8 or ::1 (an IPv4-mapped 127.x too): only this machine can reach it.
     bool is_loopback() const;
+    // 0.0.0.0 or ::, "any address" in a listen or DNS hijack entry.
+    bool is_unspecified() const;
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;

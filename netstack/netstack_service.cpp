@@ -248,13 +248,11 @@ bool NetstackService::refuse_syn_at_cap(std::span<const std::uint8_t> packet) {
 // DNS to a hijacked address:port is answered by dns/ in-process, with no socket: the
 // answer goes back into the TUN as if the server the app asked had sent it.
 bool NetstackService::hijack_dns(const UdpDatagramView& datagram) {
-    static const IpAddress any_v4 = IpAddress::from_v4(0);
-    static const IpAddress any_v6 = *IpAddress::parse("::");
     const Endpoint& to = datagram.destination;
     const bool hijacked =
         std::any_of(config_.dns_hijack.begin(), config_.dns_hijack.end(), [&](const Endpoint& e) {
             return e.port == to.port && e.address.family() == to.address.family() &&
-                   (e.address == to.address || e.address == any_v4 || e.address == any_v6);
+                   (e.address == to.address || e.address.is_unspecified());
         });
     if (!hijacked) return false;
     ++stats_.dns_hijacked;

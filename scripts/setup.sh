@@ -15,9 +15,11 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev libboost-url1.81-dev
     libssl-dev libldns-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev libsystemd-dev
+    # the eBPF bypass: clang compiles the program (-target bpf), bpftool embeds it
+    libbpf-dev bpftool
     # real peers used by the tests and benchmarks
     unbound dnsmasq dnsdist dnsutils ldnsutils dnsperf iproute2 openssl procps psmisc
-    dbus-daemon util-linux
+    dbus-daemon util-linux libcap2-bin
     # packaging checks: the OpenWrt init script, the .deb under a real systemd as PID 1
     # (a Debian 12 root made by debootstrap, booted by systemd-nspawn)
     shellcheck debootstrap systemd-container

@@ -13,6 +13,7 @@ std::size_t RedirHostMemory::AddressHash::operator()(const IpAddress& a) const n
 }
 
 void RedirHostMemory::remember(std::string_view name, const std::vector<IpAddress>& addresses) {
+    if (listener_ && !addresses.empty()) listener_(addresses);
     std::lock_guard lock(mutex_);
     for (const auto& address : addresses) {
         auto it = entries_.find(address);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -20,6 +21,11 @@ namespace shunt::dns {
 class RedirHostMemory {
   public:
     explicit RedirHostMemory(std::size_t capacity) : capacity_(capacity) {}
+
+    // Told every address remember() is given, before remember() returns (so before the
+    // answer leaves): the eBPF bypass must stop marking an address once it has a name.
+    using Listener = std::function<void(const std::vector<IpAddress>&)>;
+    void set_listener(Listener listener) { listener_ = std::move(listener); }
 
     // Two names answered with the same address (shared CDN hosts): the latest wins,
     // which is the one a connection opened right after is most likely for.
@@ -42,6 +48,7 @@ class RedirHostMemory {
 
     mutable std::mutex mutex_;
     std::size_t capacity_;
+    Listener listener_;  // set once at start, before any query
     Order order_;
     std::unordered_map<IpAddress, Entry, AddressHash> entries_;
 };

@@ -59,6 +59,11 @@ class DnsService {
     // names of live flows are kept, so no open flow loses its domain). Returns how many.
     std::size_t drop_fake_ips_except(const std::function<bool(std::string_view name)>& keep);
 
+    // redir-host: `listener` hears every answered address before the answer leaves.
+    void set_redir_host_listener(RedirHostMemory::Listener listener) {
+        redir_memory_.set_listener(std::move(listener));
+    }
+
     FakeIpPool& pool() { return *pool_; }
     const DnsStats& stats() const { return stats_; }
 

@@ -21,7 +21,7 @@ bool needs_country_database(const RuleSpec& rule) {
 
 class RuleBuilder {
   public:
-    explicit RuleBuilder(const Config& config) : config_(config) {}
+    RuleBuilder(const Config& config, bool bypass) : config_(config), bypass_(bypass) {}
 
     RuleBuildResult build() {
         const auto started = std::chrono::steady_clock::now();
@@ -88,6 +88,9 @@ class RuleBuilder {
         try {
             result_.rules = std::make_shared<const CompiledRules>(
                 CompiledRules::compile(config_.rules, options));
+            if (bypass_)
+                result_.bypass = std::make_shared<const RuleBypass>(
+                    compile_rule_bypass(config_.rules, &library_, options.countries));
         } catch (const std::exception& e) {
             // The loader's checks should make this unreachable; if not, say so plainly.
             result_.errors.push_back({config_.path, 0, 0, "rules", e.what()});
@@ -95,6 +98,7 @@ class RuleBuilder {
     }
 
     const Config& config_;
+    bool bypass_;
     RuleBuildResult result_;
     RuleSetLibrary library_;
     std::shared_ptr<OwnedCountryLookup> countries_;
@@ -102,8 +106,8 @@ class RuleBuilder {
 
 }  // namespace
 
-RuleBuildResult build_rules(const Config& config) {
-    return RuleBuilder(config).build();
+RuleBuildResult build_rules(const Config& config, BypassCompile bypass) {
+    return RuleBuilder(config, bypass == BypassCompile::always || config.ebpf.enable).build();
 }
 
 }  // namespace shunt::rules

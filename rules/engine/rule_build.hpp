@@ -14,6 +14,7 @@
 
 #include "config/config.hpp"
 #include "config/config_error.hpp"
+#include "rules/engine/bypass_compiler.hpp"
 #include "rules/engine/compiled_rules.hpp"
 
 namespace shunt::rules {
@@ -24,8 +25,15 @@ struct RuleBuildResult {
     std::size_t rule_set_entries = 0;                   // across all sets, for the startup log line
     std::map<std::string, std::size_t> entries_by_set;  // [rule_sets.NAME] -> its entries
     std::chrono::milliseconds elapsed{0};
+    // What may bypass the TUN in rule mode (the eBPF bypass, `shunt check -v`); null unless
+    // asked for.
+    std::shared_ptr<const RuleBypass> bypass;
 };
 
-RuleBuildResult build_rules(const Config& config);
+// when_enabled: the bypass is compiled only with [ebpf] enable.
+enum class BypassCompile { when_enabled, always };
+
+RuleBuildResult build_rules(const Config& config,
+                            BypassCompile bypass = BypassCompile::when_enabled);
 
 }  // namespace shunt::rules

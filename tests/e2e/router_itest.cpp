@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/lan_device.hpp"
 #include "tests/support/nginx_server.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 
@@ -15,44 +16,6 @@ namespace shunt::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A LAN device: namespace `lan` with eth0 10.201.N.2/24, joined by a veth to the router
-// (the topology's client namespace: lan0, 10.201.N.1/24), default route via the router.
-class LanDevice {
-  public:
-    explicit LanDevice(const E2eTopology& topology)
-        : name_("shunt-e2e-lan-" + std::to_string(::getpid())),
-          prefix_("10.201." + std::to_string(topology.subnet_index()) + ".") {
-        E2eTopology::remove_namespace(name_);  // left by a crashed run
-        run({"ip", "netns", "add", name_});
-        run({"ip", "-n", topology.client_ns(), "link", "add", "lan0", "type", "veth", "peer",
-             "name", "eth0", "netns", name_});
-        run({"ip", "-n", topology.client_ns(), "addr", "add", router() + "/24", "dev", "lan0"});
-        run({"ip", "-n", topology.client_ns(), "link", "set", "lan0", "up"});
-        run({"ip", "-n", name_, "addr", "add", address() + "/24", "dev", "eth0"});
-        run({"ip", "-n", name_, "link", "set", "eth0", "up"});
-        run({"ip", "-n", name_, "link", "set", "lo", "up"});
-        run({"ip", "-n", name_, "route", "add", "default", "via", router()});
-        run({"ip", "netns", "exec", topology.client_ns(), "sysctl", "-qw",
-             "net.ipv4.ip_forward=1"});
-    }
-    ~LanDevice() { E2eTopology::remove_namespace(name_); }
-    LanDevice(const LanDevice&) = delete;
-    LanDevice& operator=(const LanDevice&) = delete;
-
-    const std::string& name() const { return name_; }
-    std::string router() const { return prefix_ + "1"; }
-    std::string address() const { return prefix_ + "2"; }
-
-  private:
-    static void run(const std::vector<std::string>& argv) {
-        auto result = run_command(argv);
-        if (result.exit_code != 0)
-            throw std::runtime_error("LanDevice: " + argv.back() + ": " + result.out);
-    }
-    std::string name_;
-    std::string prefix_;
-};
 
 TEST(RouterE2e, LanDeviceTrafficGoesThroughShunt) {
     E2eTopology topology;

@@ -15,6 +15,8 @@ ShuntInNamespace::ShuntInNamespace(const E2eTopology& topology, Options options)
     : topology_(topology), resolv_dir_("/etc/netns/" + topology.client_ns()) {
     write_config(options);
     options_env_ = options.env;
+    command_prefix_ = options.command_prefix;
+    keep_host_sys_ = options.keep_host_sys;
     std::filesystem::create_directories(resolv_dir_);
     std::ofstream(resolv_dir_ + "/resolv.conf") << "nameserver 127.0.0.1\n";
 }
@@ -63,13 +65,29 @@ ShuntInNamespace::~ShuntInNamespace() {
     std::filesystem::remove_all(resolv_dir_, ignored);
 }
 
-void ShuntInNamespace::start() {
+void ShuntInNamespace::spawn() {
     ChildProcess::Options options;
     options.stdout_path = dir_.file("shunt.log");
     options.stderr_path = dir_.file("shunt.log");
     options.env = options_env_;
-    process_ =
-        topology_.spawn_in_client({SHUNT_BINARY, "run", "-c", dir_.file("shunt.toml")}, options);
+    std::vector<std::string> argv = command_prefix_;
+    for (const char* arg : {SHUNT_BINARY, "run", "-c"}) argv.emplace_back(arg);
+    argv.push_back(dir_.file("shunt.toml"));
+    if (keep_host_sys_) {
+        argv.insert(argv.begin(), {"nsenter", "--net=/run/netns/" + topology_.client_ns()});
+        process_ = std::make_unique<ChildProcess>(std::move(argv), std::move(options));
+    } else {
+        process_ = topology_.spawn_in_client(std::move(argv), std::move(options));
+    }
+}
+
+std::optional<int> ShuntInNamespace::start_expecting_exit(std::chrono::milliseconds timeout) {
+    spawn();
+    return process_->wait(timeout);
+}
+
+void ShuntInNamespace::start() {
+    spawn();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (std::chrono::steady_clock::now() < deadline) {
         if (!process_->running())

@@ -24,6 +24,11 @@ class ShuntInNamespace {
         std::vector<std::string> dns_listen = {"127.0.0.1:53"};  // [dns] listen
         std::string extra_sections = "";    // whole sections after [tun] ("[api]\nsecret = ...")
         std::vector<std::string> env = {};  // NAME=VALUE for shunt's environment
+        // argv put before shunt's own (capsh dropping capabilities, for instance).
+        std::vector<std::string> command_prefix = {};
+        // Enter the namespace with nsenter, keeping the host's /sys (`ip netns exec` mounts
+        // a fresh sysfs, which hides the cgroup mounts the desktop bypass attaches to).
+        bool keep_host_sys = false;
     };
 
     ShuntInNamespace(const E2eTopology& topology, Options options);
@@ -34,6 +39,9 @@ class ShuntInNamespace {
     // Starts shunt (again, e.g. after kill()) and waits until its DNS answers and the TUN
     // device is up; throws std::runtime_error with shunt's log otherwise.
     void start();
+    // Starts shunt and waits for it to exit (a start-up failure): its exit status.
+    std::optional<int> start_expecting_exit(
+        std::chrono::milliseconds timeout = std::chrono::seconds(15));
     // SIGTERM; returns the exit status (nullopt if it did not exit in time).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     void kill9();
@@ -49,6 +57,7 @@ class ShuntInNamespace {
     static constexpr const char* kTunName = "shunt-e2e0";
 
   private:
+    void spawn();
     void write_config(const Options& options);
 
     const E2eTopology& topology_;
@@ -56,6 +65,8 @@ class ShuntInNamespace {
     std::string resolv_dir_;
     std::unique_ptr<ChildProcess> process_;
     std::vector<std::string> options_env_;
+    std::vector<std::string> command_prefix_;
+    bool keep_host_sys_ = false;
 };
 
 }  // namespace shunt::test
