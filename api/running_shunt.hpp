@@ -7,11 +7,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/logging.hpp"
 #include "config/config.hpp"
+#include "ebpf/bypass_status.hpp"
 #include "rules/parse/mode.hpp"
 
 namespace shunt::outbound {
@@ -55,6 +57,9 @@ class RunningShunt {
     // Reads every rule-set file again and swaps the rules at once; the errors when the
     // running rules were kept.
     virtual std::vector<std::string> reread_rule_sets() = 0;
+
+    // The eBPF bypass (GET /ebpf); nullopt when [ebpf] enable was false at start.
+    virtual std::optional<ebpf::BypassStatus> bypass_status() const = 0;
 };
 
 }  // namespace shunt::api

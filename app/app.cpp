@@ -156,6 +156,11 @@ class App final : public api::RunningShunt {
         return errors;
     }
 
+    std::optional<ebpf::BypassStatus> bypass_status() const override {
+        if (!bypass_) return std::nullopt;
+        return bypass_->status();
+    }
+
   private:
     std::vector<std::string> reload_config() {
         auto result = load_config(path_);

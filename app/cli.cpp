@@ -112,10 +112,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::string
             }
             cl.config_path = args[++i];
         } else if ((cl.command == CommandLine::Command::run ||
-                    cl.command == CommandLine::Command::check ||
                     cl.command == CommandLine::Command::mux_server) &&
                    (a == "-v" || a == "-vv")) {
             cl.verbosity += static_cast<int>(a.size()) - 1;
+        } else if (cl.command == CommandLine::Command::check && a == "-v") {
+            cl.verbosity = 1;
         } else {
             error = "unexpected argument \"" + a + "\"\n\n" + help;
             return cl;

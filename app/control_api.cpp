@@ -3,6 +3,7 @@
 #include "api/configs_endpoints.hpp"
 #include "api/connections_endpoints.hpp"
 #include "api/dns_endpoints.hpp"
+#include "api/ebpf_endpoints.hpp"
 #include "api/proxies_endpoints.hpp"
 #include "api/rules_endpoints.hpp"
 #include "api/static_files.hpp"
@@ -46,6 +47,7 @@ std::unique_ptr<api::ApiServer> make_control_api(boost::asio::any_io_executor ex
     auto sampler = std::make_shared<api::TrafficSampler>(executor, parts.registry);
     api::add_stream_endpoints(router, sampler, parts.logs);
     api::add_dns_endpoints(router, executor, parts.dns, parts.registry);
+    api::add_ebpf_endpoints(router, parts.shunt);
     api::add_static_file_endpoints(router, api.external_ui);
     return std::make_unique<api::ApiServer>(std::move(executor), std::move(options),
                                             std::move(router));

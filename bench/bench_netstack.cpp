@@ -159,13 +159,15 @@ int main(int argc, char** argv) {
                                             .seconds = seconds,
                                             .streams = c.streams,
                                             .reverse = c.reverse,
-                                            .watched_pid = 0});
+                                            .watched_pid = 0,
+                                            .client_netns = {}});
             c.shunt = run_iperf(topology, {.server = fake_ip,
                                            .port = kIperfPort,
                                            .seconds = seconds,
                                            .streams = c.streams,
                                            .reverse = c.reverse,
-                                           .watched_pid = shunt.pid()});
+                                           .watched_pid = shunt.pid(),
+                                           .client_netns = {}});
             for (const auto* r : {&c.direct, &c.shunt})
                 if (!r->ok) {
                     all_ok = false;

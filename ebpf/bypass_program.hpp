@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ebpf/bypass_status.hpp"
 #include "net/ip_address.hpp"
 
 struct shunt_bypass;
@@ -44,13 +45,6 @@ struct ProgramSettings {
     std::optional<Prefix> fake_range6;        // none: no IPv6 pool
     std::vector<std::uint16_t> hijack_ports;  // DNS hijack of any address, host order
     bool check_excluded = false;              // redir-host
-};
-
-struct BypassCounters {
-    std::uint64_t packets = 0;
-    std::uint64_t bytes = 0;
-    std::uint64_t flows = 0;
-    std::uint64_t sockets = 0;
 };
 
 // One BPF_PROG_TEST_RUN of the tc program.

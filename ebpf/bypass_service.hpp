@@ -30,19 +30,6 @@ class CgroupAttachment;
 // whose DNS is hijacked (a hijack of any address is the program's port guard instead).
 rules::AddressSet bypass_exclusions(const Config& config);
 
-struct BypassStatus {
-    bool active = false;
-    std::string state;                    // "off", "active", or "disabled: REASON"
-    std::vector<std::string> interfaces;  // the program is on these now
-    std::string cgroup;                   // the hooks' cgroup, "" when none
-    std::size_t prefixes = 0;
-    double v4_share = 0;
-    double v6_share = 0;
-    BypassCounters counters;
-    std::size_t map_bytes = 0;
-    std::size_t flow_table_size = 0;
-};
-
 class BypassService {
   public:
     BypassService(boost::asio::any_io_executor executor, std::shared_ptr<const Config> config);

@@ -48,7 +48,10 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
                                      "-J"};
     if (options.reverse) argv.push_back("-R");
     const double cpu_before = options.watched_pid ? cpu_seconds(options.watched_pid) : 0;
-    const auto run = topology.run_in_client(argv, std::chrono::seconds(options.seconds + 30));
+    const auto timeout = std::chrono::seconds(options.seconds + 30);
+    const auto run = options.client_netns.empty()
+                         ? topology.run_in_client(argv, timeout)
+                         : test::run_command(argv, timeout, options.client_netns);
     IperfResult result;
     if (options.watched_pid) result.watched_cpu_s = cpu_seconds(options.watched_pid) - cpu_before;
 

@@ -16,8 +16,9 @@ struct IperfOptions {
     int port = 5201;
     int seconds = 5;
     int streams = 1;
-    bool reverse = false;   // -R: server -> client
-    pid_t watched_pid = 0;  // whose CPU time to sample; 0: none
+    bool reverse = false;      // -R: server -> client
+    pid_t watched_pid = 0;     // whose CPU time to sample; 0: none
+    std::string client_netns;  // run the client here instead of the topology's client
 };
 
 struct IperfResult {

@@ -14,6 +14,8 @@ TEST(CommandLine, ParsesCommands) {
     EXPECT_EQ(run.verbosity, 1);
     auto check = parse_command_line({"check", "--config", "y.toml"}, error);
     EXPECT_EQ(check.command, CommandLine::Command::check);
+    EXPECT_EQ(check.verbosity, 0);
+    EXPECT_EQ(parse_command_line({"check", "-c", "y.toml", "-v"}, error).verbosity, 1);
     EXPECT_EQ(parse_command_line({"version"}, error).command, CommandLine::Command::version);
     auto server = parse_command_line({"mux-server", "-c", "server.toml", "-vv"}, error);
     EXPECT_TRUE(error.empty()) << error;
@@ -42,7 +44,7 @@ TEST(CommandLine, BadUsageIsAnError) {
                                           {"check", "-c"},
                                           {"mux-server"},
                                           {"cleanup", "-v"},
-                                          {"check", "-c", "x", "-v"},
+                                          {"check", "-c", "x", "-vv"},
                                           {"frobnicate"},
                                           {"run", "-c", "x", "--bogus"}}) {
         std::string error;

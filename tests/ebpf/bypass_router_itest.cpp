@@ -45,7 +45,8 @@ class BypassRouter : public ::testing::Test {
         o.top_level = rules;
         o.extra_tun = "lan_interfaces = [\"lan0\"]\ndns_hijack = [\"any:53\"]\n";
         o.dns_listen = {"127.0.0.1:53", lan_.router() + ":53"};
-        o.extra_sections = std::string(kRelayGroup) + "\n[ebpf]\nenable = true\n" + extra_ebpf;
+        o.extra_sections = std::string(kRelayGroup) + "\n[api]\nlisten = \"127.0.0.1:9090\"\n" +
+                           "\n[ebpf]\nenable = true\n" + extra_ebpf;
         return o;
     }
 
@@ -86,6 +87,19 @@ TEST_F(BypassRouter, DirectDestinationsSkipShuntEverythingElseDoesNot) {
     ASSERT_EQ(bypassed.exit_code, 0) << shunt.log().substr(0, 4000);
     EXPECT_EQ(bypassed.sha256, file_.sha256);
     EXPECT_FALSE(relayed(shunt.log(), E2eTopology::kWebV4)) << shunt.log().substr(0, 6000);
+    // The program counted it: the API shows the kernel's counters.
+    const std::string status =
+        topology_.run_in_client({"curl", "-s", "-m", "5", "http://127.0.0.1:9090/ebpf"}).out;
+    EXPECT_NE(status.find("\"state\":\"active\""), std::string::npos) << status;
+    EXPECT_NE(status.find("\"interfaces\":[\"lan0\"]"), std::string::npos) << status;
+    const std::smatch counters = [&] {
+        std::smatch m;
+        std::regex_search(status, m, std::regex("\"bytes\":([0-9]+),\"flows\":([0-9]+)"));
+        return m;
+    }();
+    ASSERT_EQ(counters.size(), 3u) << status;
+    EXPECT_GE(std::stoull(counters[1]), 100u);  // requests and ACKs: the server sends the bulk
+    EXPECT_GE(std::stoull(counters[2]), 2u);    // /whoami and the download
 
     // 203.0.113.11 goes to a group: through shunt, which dials from the router.
     EXPECT_EQ(whoami(E2eTopology::kSecondWebV4), topology_.client_v4());

@@ -93,6 +93,12 @@ struct FuzzShunt final : RunningShunt {
     void selections_changed() override {}
     std::vector<RuleSetState> rule_sets() const override { return {}; }
     std::vector<std::string> reread_rule_sets() override { return {"no rule sets"}; }
+    std::optional<ebpf::BypassStatus> bypass_status() const override {
+        ebpf::BypassStatus status;
+        status.state = "active";
+        status.interfaces = {"br-lan"};
+        return status;
+    }
 };
 
 struct World {
