@@ -88,10 +88,12 @@ struct ProgramCost {
 };
 
 ProgramCost program_cost() {
-    ebpf::BypassProgram program(65536);
+    ebpf::BypassProgram program(ebpf::BypassProgram::Sizes{});
     ebpf::ProgramSettings settings;
     settings.enabled = true;
-    settings.routing_mark = 0x162;
+    // A test run repeats on one skb: a mark set by the first run would make every later
+    // one leave at once ("marked by someone else"). Marking with 0 costs the same.
+    settings.routing_mark = 0;
     settings.fake_range = *Prefix::parse("198.18.0.0/15");
     settings.hijack_ports = {53};
     program.configure(settings);
@@ -171,7 +173,8 @@ int main(int argc, char** argv) {
         "\nprogram (BPF_PROG_TEST_RUN, 10^6 runs each): flow-table hit %.0f ns, SYN "
         "against 8,192 prefixes %.0f ns (hit) / %.0f ns (miss)\n",
         cost.hit_ns, cost.syn_hit_ns, cost.syn_miss_ns);
-    std::printf("maps: %.1f MiB of kernel memory (65,536-flow table, 8,192 prefixes)\n",
+    std::printf("maps: %.1f MiB of kernel memory (65,536-flow table, 16,384 sockets, 8,192 "
+                "prefixes)\n",
                 cost.map_bytes / 1048576.0);
     const double vs_kernel = std::min(ratio(b_up, a_up), ratio(b_down, a_down));
     const double vs_tun = std::min(ratio(b_up, c_up), ratio(b_down, c_down));

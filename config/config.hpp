@@ -240,7 +240,7 @@ struct ApiConfig {
 struct EbpfConfig {
     bool enable = false;
     bool required = false;                // true: no eBPF is a start-up error instead of a log line
-    std::size_t flow_table_size = 65536;  // flows the router's program remembers (LRU)
+    std::size_t flow_table_size = 16384;  // flows the router's program remembers (LRU)
     std::string cgroup;       // the desktop hooks' cgroup (v2); "": the cgroup2 mount's root
     ConfigPosition position;  // of the [ebpf] table
     friend bool operator==(const EbpfConfig&, const EbpfConfig&) = default;

@@ -21,7 +21,7 @@ SectionSpec<EbpfConfig> make_spec() {
                             "of running without it"));
     k.push_back(integer_key("flow_table_size", &E::flow_table_size, 1024, 4194304, next_start,
                             "flows the router's program remembers, each keeping its first path "
-                            "(about 100 bytes of kernel memory each)"));
+                            "(about 120 bytes of kernel memory each)"));
     k.push_back(custom_key(
         "cgroup", &E::cgroup, next_start,
         "cgroup v2 directory whose sockets the desktop hooks mark (and its descendants); \"\": "

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -80,17 +81,17 @@ void fill_v6_mask(const std::optional<Prefix>& p, std::uint32_t (&addr)[4],
 EbpfError::EbpfError(const std::string& step, int error)
     : std::runtime_error(describe(step, error)), error_(error) {}
 
-BypassProgram::BypassProgram(std::size_t flow_table_size, std::size_t excluded_size)
-    : flow_table_size_(flow_table_size) {
+BypassProgram::BypassProgram(const Sizes& sizes) : flow_table_size_(sizes.flows) {
     install_log();
     last_libbpf_warning.clear();
     skeleton_ = shunt_bypass__open();
     if (skeleton_ == nullptr) throw EbpfError("open the embedded program", errno);
-    int rc = bpf_map__set_max_entries(skeleton_->maps.flows,
-                                      static_cast<std::uint32_t>(flow_table_size));
-    if (rc == 0)
-        rc = bpf_map__set_max_entries(skeleton_->maps.excluded,
-                                      static_cast<std::uint32_t>(excluded_size));
+    auto size = [](bpf_map* map, std::size_t entries) {
+        return bpf_map__set_max_entries(map, static_cast<std::uint32_t>(std::max<std::size_t>(1, entries)));
+    };
+    int rc = size(skeleton_->maps.flows, sizes.flows);
+    if (rc == 0) rc = size(skeleton_->maps.excluded, sizes.excluded);
+    if (rc == 0) rc = size(skeleton_->maps.marked_sockets, sizes.sockets);
     if (rc == 0) rc = shunt_bypass__load(skeleton_);
     if (rc != 0) {
         const int error = -rc;

@@ -56,11 +56,17 @@ struct TestRunResult {
 
 class BypassProgram {
   public:
-    // Opens the embedded object, sizes the flow table and the excluded-address map (at
-    // least redir-host's memory of names, so the kernel never forgets an address that
-    // still has a name), and loads it into the kernel.
+    // How many entries the maps may hold (their kernel memory; the LRU maps are
+    // allocated whole at load).
+    struct Sizes {
+        std::size_t flows = 65536;     // [ebpf] flow_table_size (router)
+        std::size_t excluded = 65536;  // redir-host's answered addresses (as used)
+        std::size_t sockets = 16384;   // sockets the desktop hooks marked; 1 without them
+    };
+
+    // Opens the embedded object, sizes the maps and loads it into the kernel.
     // Throws EbpfError (no CAP_BPF, no BPF syscall, a verifier refusal).
-    explicit BypassProgram(std::size_t flow_table_size, std::size_t excluded_size = 65536);
+    explicit BypassProgram(const Sizes& sizes);
     ~BypassProgram();
     BypassProgram(const BypassProgram&) = delete;
     BypassProgram& operator=(const BypassProgram&) = delete;
@@ -72,8 +78,8 @@ class BypassProgram {
     void configure(const ProgramSettings& settings);
     // Throws EbpfError (the running set stays) or std::invalid_argument (too many).
     void replace_set(const std::vector<Prefix>& prefixes);
-    // redir-host: an address answered for a name; it never bypasses from now on (the map
-    // is an LRU as large as the memory of remembered names).
+    // redir-host: an address answered for a name; it never bypasses from now on. Throws
+    // EbpfError when the map is full (E2BIG).
     void exclude(const IpAddress& address);
     BypassCounters counters() const;
     // Kernel memory the maps hold (their "memlock" in /proc/self/fdinfo).

@@ -56,8 +56,10 @@ void BypassService::start(std::shared_ptr<const rules::RuleBypass> rules, rules:
         if (!left.empty())
             spdlog::warn("ebpf: removed the tc filter an earlier run left on {} interface(s)",
                          left.size());
-        program_ = std::make_unique<BypassProgram>(
-            ebpf.flow_table_size, std::max<std::size_t>(65536, config_->dns.redir_host_memory));
+        program_ = std::make_unique<BypassProgram>(BypassProgram::Sizes{
+            .flows = ebpf.flow_table_size,
+            .excluded = 2 * config_->dns.redir_host_memory,
+            .sockets = config_->tun.auto_route ? std::size_t{16384} : 1});
         program_id_ = program_id_of(program_->tc_program_fd());
         install_set();
         apply_settings();
@@ -112,6 +114,12 @@ void BypassService::apply_settings() {
 }
 
 void BypassService::install_set() {
+    if (excluded_full_) {
+        program_->replace_set({});
+        prefixes_ = 0;
+        v4_share_ = v6_share_ = 0;
+        return;
+    }
     const rules::AddressSet set = rules::bypass_for_mode(
         mode_, rules_ ? *rules_ : rules::RuleBypass{}, bypass_exclusions(*config_));
     const std::vector<Prefix> prefixes = set.to_prefixes();
@@ -150,14 +158,17 @@ void BypassService::set_mode(rules::Mode mode) {
 }
 
 void BypassService::exclude(const std::vector<IpAddress>& addresses) {
-    if (!program_) return;
+    if (!program_ || excluded_full_) return;
     for (const IpAddress& a : addresses) {
         try {
             program_->exclude(a);
         } catch (const std::exception& e) {
-            // Unsound to go on marking: the address may now carry a domain.
-            spdlog::error("{}; nothing bypasses until the next reload", e.what());
-            program_->replace_set({});
+            // Going on would be unsound: the address may carry a domain from now on.
+            excluded_full_ = true;
+            spdlog::error("{}: redir-host answered more addresses than the program can keep "
+                          "apart ({}); nothing bypasses until the next start",
+                          e.what(), 2 * config_->dns.redir_host_memory);
+            install_set();
             return;
         }
     }

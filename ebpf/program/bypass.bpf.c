@@ -69,9 +69,12 @@ struct {
     __array(values, struct bypass_v6_set);
 } bypass_v6 SEC(".maps");
 
+/* Allocated as used (fake-ip mode leaves it empty); never evicts: a full map makes
+ * shunt empty the bypass set instead (an address with a name must not bypass). */
 struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 65536);
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536); /* set before load: twice dns.redir_host_memory */
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct shunt_excluded_key);
     __type(value, __u8);
 } excluded SEC(".maps");
@@ -87,7 +90,7 @@ struct {
  * destination that does not bypass gets its mark back to 0. */
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 16384);
+    __uint(max_entries, 16384); /* set before load: 1 without the desktop hooks */
     __type(key, __u64);
     __type(value, __u8);
 } marked_sockets SEC(".maps");

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <linux/pkt_cls.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,7 @@ IpAddress ip(const char* text) {
 class BypassProgramTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        program_ = std::make_unique<BypassProgram>(1024);
+        program_ = std::make_unique<BypassProgram>(BypassProgram::Sizes{.flows = 1024});
         settings_.enabled = true;
         settings_.routing_mark = kMark;
         settings_.fake_range = prefix("198.18.0.0/15");
@@ -272,6 +274,7 @@ TEST_F(BypassProgramTest, CountersAndMemory) {
     EXPECT_EQ(after.flows - before.flows, 1u);
     EXPECT_EQ(after.bytes - before.bytes, 2 * size);
     EXPECT_GT(program_->map_bytes(), 1024u * sizeof(std::uint64_t));
+    EXPECT_EQ(program_->flow_table_size(), 1024u);
 }
 
 TEST_F(BypassProgramTest, LargeSetsAndTheirLimits) {
@@ -288,6 +291,42 @@ TEST_F(BypassProgramTest, LargeSetsAndTheirLimits) {
     EXPECT_EQ(mark_of(miss), 0u);
     settings_.hijack_ports = std::vector<std::uint16_t>(9, 53);
     EXPECT_THROW(program_->configure(settings_), std::invalid_argument);
+}
+
+// For random sets and random packets: marked exactly when the destination is in the set
+// (and outside the fake range and the hijacked port), new flows each.
+TEST_F(BypassProgramTest, MarksExactlyTheSet) {
+    std::mt19937 random(7);
+    std::uint16_t port = 1000;
+    for (int round = 0; round < 20; ++round) {
+        std::vector<Prefix> prefixes;
+        for (int i = 0; i < 30; ++i) {
+            const int length = 8 + static_cast<int>(random() % 25);
+            prefixes.emplace_back(IpAddress::from_v4(0x0a000000u | (random() & 0x00ffffffu)),
+                                  length);
+            prefixes.emplace_back(
+                IpAddress::from_v6_u128((static_cast<unsigned __int128>(0x20010db8u) << 96) |
+                                        (static_cast<unsigned __int128>(random()) << 64)),
+                32 + static_cast<int>(random() % 60));
+        }
+        program_->replace_set(prefixes);
+        for (int i = 0; i < 40; ++i) {
+            const bool v6 = random() % 2;
+            const IpAddress address =
+                v6 ? IpAddress::from_v6_u128(
+                         (static_cast<unsigned __int128>(0x20010db8u) << 96) |
+                         (static_cast<unsigned __int128>(random()) << 64) | random())
+                   : IpAddress::from_v4(0x0a000000u | (random() & 0x00ffffffu));
+            const bool in_set = std::any_of(prefixes.begin(), prefixes.end(),
+                                            [&](const Prefix& p) { return p.contains(address); });
+            Frame f;
+            f.source = v6 ? "2001:db8:ffff::1" : "192.168.1.10";
+            f.destination = address.to_string();
+            f.protocol = random() % 2 ? 6 : 17;
+            f.source_port = ++port;
+            EXPECT_EQ(mark_of(f), in_set ? kMark : 0u) << address.to_string();
+        }
+    }
 }
 
 }  // namespace

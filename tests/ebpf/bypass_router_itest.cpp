@@ -127,6 +127,26 @@ TEST_F(BypassRouter, DirectDestinationsSkipShuntEverythingElseDoesNot) {
     EXPECT_EQ(whoami(E2eTopology::kWebV4), lan_.address());
 }
 
+// redir-host: the DNS answers with the real address, and a domain rule can send that
+// address elsewhere than its IP rule would. The answered address is kept out of the bypass
+// before the answer leaves, so the engine decides: through shunt. An address nobody asked
+// the DNS for still bypasses.
+TEST_F(BypassRouter, RedirHostAnsweredAddressesStayWithTheRules) {
+    auto o = options("rules = [\"DOMAIN,www.e2e.test,relay\", \"IP-CIDR,203.0.113.0/24,DIRECT\", "
+                     "\"MATCH,relay\"]\n");
+    o.extra_dns = "mode = \"redir-host\"\n";
+    ShuntInNamespace shunt(topology_, o);
+    shunt.start();
+    EXPECT_EQ(whoami(E2eTopology::kSecondWebV4), lan_.address());  // asked for by address
+    auto dig = run_command({"ip", "netns", "exec", lan_.name(), "dig", "+short", "+time=2",
+                            "+tries=2", "@" + lan_.router(), E2eTopology::kWebSite});
+    ASSERT_EQ(dig.out.substr(0, dig.out.find('\n')), E2eTopology::kWebV4) << dig.out;
+    // The same address the rules would bypass by its IP goes to the group by its name.
+    EXPECT_EQ(whoami(E2eTopology::kWebV4), topology_.client_v4()) << shunt.log().substr(0, 6000);
+    EXPECT_NE(shunt.log().find("(www.e2e.test)"), std::string::npos);
+    EXPECT_EQ(shunt.stop(), 0);
+}
+
 // A reload that takes the prefix away: the transfer under way keeps its path (the flow
 // table pins it) and arrives intact; the next connection goes through shunt.
 TEST_F(BypassRouter, AReloadNeverMovesALiveFlow) {
