@@ -29,6 +29,14 @@ IpAddress ip(const char* text) {
     return IpAddress::parse(text).value();
 }
 
+// A TCP SYN from a LAN host's IPv6 address to `destination`.
+Frame v6_to(const char* destination) {
+    Frame f;
+    f.source = "2001:db8:ffff::1";
+    f.destination = destination;
+    return f;
+}
+
 class BypassProgramTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -66,9 +74,7 @@ TEST_F(BypassProgramTest, MarksTcpAndUdpToTheSet) {
     udp.protocol = 17;
     udp.destination_port = 443;
     EXPECT_EQ(mark_of(udp), kMark);
-    Frame v6;
-    v6.source = "2001:db8:ffff::1";
-    v6.destination = "2001:db8::80";
+    Frame v6 = v6_to("2001:db8::80");
     EXPECT_EQ(mark_of(v6), kMark);
 }
 
@@ -76,9 +82,7 @@ TEST_F(BypassProgramTest, LeavesEverythingElseAlone) {
     Frame miss;
     miss.destination = "203.0.114.1";
     EXPECT_EQ(mark_of(miss), 0u);
-    Frame miss6;
-    miss6.source = "2001:db8:ffff::1";
-    miss6.destination = "2001:db9::1";
+    Frame miss6 = v6_to("2001:db9::1");
     EXPECT_EQ(mark_of(miss6), 0u);
     Frame icmp;
     icmp.protocol = 1;
@@ -91,9 +95,7 @@ TEST_F(BypassProgramTest, FakeRangesAreNeverMarked) {
     Frame fake;
     fake.destination = "198.19.0.7";
     EXPECT_EQ(mark_of(fake), 0u);
-    Frame fake6;
-    fake6.source = "2001:db8:ffff::1";
-    fake6.destination = "fc00::9";
+    Frame fake6 = v6_to("fc00::9");
     EXPECT_EQ(mark_of(fake6), 0u);
     Frame outside_fake6 = fake6;
     outside_fake6.destination = "fc00:4000::9";  // in the set, outside fc00::/18
@@ -123,9 +125,7 @@ TEST_F(BypassProgramTest, FragmentsAndUnreadablePortsStayOnTheTun) {
     dont_fragment.fragment = 0x4000;  // DF is not a fragment
     EXPECT_EQ(mark_of(dont_fragment), kMark);
 
-    Frame v6;
-    v6.source = "2001:db8:ffff::1";
-    v6.destination = "2001:db8::80";
+    Frame v6 = v6_to("2001:db8::80");
     Frame hop_by_hop = v6;
     hop_by_hop.ext6 = {0, 60};  // hop-by-hop, destination options: read through
     EXPECT_EQ(mark_of(hop_by_hop), kMark);
@@ -155,9 +155,7 @@ TEST_F(BypassProgramTest, TruncatedAndMalformedPackets) {
     udp.protocol = 17;
     udp.cut = 5;
     EXPECT_EQ(mark_of(udp), 0u);
-    Frame v6;
-    v6.source = "2001:db8:ffff::1";
-    v6.destination = "2001:db8::80";
+    Frame v6 = v6_to("2001:db8::80");
     v6.ext6 = {0};
     v6.cut = 25;  // inside the TCP header after an extension header
     EXPECT_EQ(mark_of(v6), 0u);
@@ -245,9 +243,7 @@ TEST_F(BypassProgramTest, RedirHostExcludedAddresses) {
     Frame neighbour = remembered;
     neighbour.destination = "203.0.113.6";
     EXPECT_EQ(mark_of(neighbour), kMark);
-    Frame v6;
-    v6.source = "2001:db8:ffff::1";
-    v6.destination = "2001:db8::80";
+    Frame v6 = v6_to("2001:db8::80");
     EXPECT_EQ(mark_of(v6), 0u);
     // In fake-ip mode the map is not consulted.
     settings_.check_excluded = false;
@@ -313,9 +309,9 @@ TEST_F(BypassProgramTest, MarksExactlyTheSet) {
         for (int i = 0; i < 40; ++i) {
             const bool v6 = random() % 2;
             const IpAddress address =
-                v6 ? IpAddress::from_v6_u128(
-                         (static_cast<unsigned __int128>(0x20010db8u) << 96) |
-                         (static_cast<unsigned __int128>(random()) << 64) | random())
+                v6 ? IpAddress::from_v6_u128((static_cast<unsigned __int128>(0x20010db8u) << 96) |
+                                             (static_cast<unsigned __int128>(random()) << 64) |
+                                             random())
                    : IpAddress::from_v4(0x0a000000u | (random() & 0x00ffffffu));
             const bool in_set = std::any_of(prefixes.begin(), prefixes.end(),
                                             [&](const Prefix& p) { return p.contains(address); });
