@@ -87,6 +87,10 @@ TEST(RouterE2e, ShippedOpenWrtConfigBehindDnsmasq) {
                               "+tries=2", "@" + server, E2eTopology::kWebSite});
         return r.out.substr(0, r.out.find('\n'));
     };
+    // The shipped config turns the eBPF bypass on: the program is on the LAN interface.
+    EXPECT_NE(read_file(dir.file("shunt.log")).find("ebpf: bypass active on lan0"),
+              std::string::npos)
+        << read_file(dir.file("shunt.log"));
     // The LAN asks dnsmasq, which asks shunt: a fake address, fetched through shunt0.
     const std::string fake = lan_dig(lan.router());
     ASSERT_EQ(fake.rfind("198.18.", 0), 0u) << fake << read_file(dir.file("shunt.log"));

@@ -60,6 +60,9 @@ else
     expect "SHUNT_LWIP_SOURCE passed to CMake" '-DSHUNT_LWIP_SOURCE='
     expect "SHUNT_TESTS=OFF" '-DSHUNT_TESTS=OFF'
     expect "SHUNT_BENCH=OFF" '-DSHUNT_BENCH=OFF'
+    expect "the BPF toolchain (bpf.mk)" '^include \$\(INCLUDE_DIR\)/bpf\.mk$'
+    expect "the program's byte order passed to CMake" '-DSHUNT_BPF_TARGET=\$\(BPF_TARGET\)'
+    expect "bpftool for the host" '^PKG_BUILD_DEPENDS:=.*bpftool/host'
     expect "BuildPackage" '^\$\(eval \$\(call BuildPackage,shunt\)\)'
     expect "installs /usr/bin/shunt" 'INSTALL_BIN\).*/shunt \$\(1\)/usr/bin/shunt'
     expect "installs /etc/init.d/shunt" 'INSTALL_BIN\) \./files/shunt\.init \$\(1\)/etc/init\.d/shunt'
@@ -67,7 +70,7 @@ else
 
     depends=$(grep -E '^[[:space:]]*DEPENDS:=' <<<"$joined")
     for dep in +boost +boost-system +boost-json +libopenssl +libldns +libmaxminddb \
-               +libstdcpp +kmod-tun; do
+               +libstdcpp +kmod-tun +libbpf +kmod-sched-bpf; do
         if grep -Eq -- "(^|[[:space:]=])\\${dep}([[:space:]]|$)" <<<"$depends"; then
             pass "DEPENDS has $dep"
         else
