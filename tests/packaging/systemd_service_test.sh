@@ -66,6 +66,10 @@ fi
 step "start waits for READY"
 original_resolv="nameserver 192.0.2.53"
 inside sh -c "rm -f /etc/resolv.conf; echo '$original_resolv' >/etc/resolv.conf"
+# A LAN interface for the eBPF bypass, which must load under the unit's sandbox
+# (CAP_BPF, the bpf system call): required = true makes a refusal a failed start.
+inside ip link add lan0 type veth peer name lan0-peer
+inside ip link set lan0 up
 inside sh -c 'cat >/etc/shunt/config.toml' <<'EOF'
 mode = "rule"
 rules = ["DOMAIN-SUFFIX,blocked.test,REJECT", "MATCH,DIRECT"]
@@ -77,8 +81,12 @@ upstreams = ["udp://192.0.2.1"]
 enable = true
 name = "shunt0"
 system_dns = "resolv.conf"
+lan_interfaces = ["lan0"]
 [api]
 listen = "127.0.0.1:9090"
+[ebpf]
+enable = true
+required = true
 EOF
 inside systemctl start shunt || fail "systemctl start"
 # No waiting: Type=notify means the start job finished only after READY=1.
@@ -88,6 +96,8 @@ case "$address" in 198.18.*) ;; *) fail "no fake answer when start returned: '$a
 inside grep -q "^nameserver 127.0.0.1" /etc/resolv.conf || fail "resolv.conf does not name shunt"
 status=$(inside systemctl show -p StatusText --value shunt)
 case "$status" in *"mode rule"*) ;; *) fail "STATUS= not passed on: '$status'" ;; esac
+inside tc filter show dev lan0 ingress | grep "handle 0x162" >/dev/null ||
+    fail "the eBPF bypass is not on lan0: $(inside journalctl -u shunt --no-pager | grep ebpf)"
 
 step "reload waits and applies"
 inside sed -i 's/"MATCH,DIRECT"/"DOMAIN-SUFFIX,app.example,REJECT", "MATCH,DIRECT"/' \
@@ -122,6 +132,8 @@ leftovers=$( (inside ip -d rule show; inside ip -d route show table all) | grep 
 inside sh -c 'for c in /proc/[0-9]*/comm; do cat "$c"; done 2>/dev/null' | grep -x shunt >/dev/null &&
     fail "a shunt process is left"
 [ "$(inside cat /etc/resolv.conf)" = "$original_resolv" ] || fail "resolv.conf not restored"
+inside tc filter show dev lan0 ingress | grep "handle 0x162" >/dev/null &&
+    fail "the eBPF bypass's tc filter left on lan0"
 
 step "remove keeps the conffile, purge removes it"
 inside dpkg -r shunt >/dev/null 2>&1 || fail "dpkg -r"
