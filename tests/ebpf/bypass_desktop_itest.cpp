@@ -54,6 +54,18 @@ class BypassDesktop : public ::testing::Test {
         return run_command({"sh", "-c", script}).out;
     }
 
+    // The local address a connected UDP socket to `address` gets, in the test cgroup.
+    std::string udp_local_address(const std::string& address) {
+        const std::string python =
+            "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('" +
+            address + "', 9)); print(s.getsockname()[0], end='')";
+        return run_command({"sh", "-c",
+                            "echo $$ > " + cgroup_.path() +
+                                "/cgroup.procs && exec nsenter --net=/run/netns/" +
+                                topology_.client_ns() + " python3 -c \"" + python + "\""})
+            .out;
+    }
+
     E2eTopology topology_;
     NginxServer nginx_;
     TestCgroup cgroup_;
@@ -85,6 +97,9 @@ TEST_F(BypassDesktop, BypassedSocketsLeaveByTheUplink) {
     EXPECT_EQ(local_address(E2eTopology::kSecondWebV4, true), tun_address);
     EXPECT_NE(shunt.log().find(std::string("-> ") + E2eTopology::kSecondWebV4 + ":80"),
               std::string::npos);
+    // Connected UDP is marked the same way; unconnected UDP (a mark per datagram) is not.
+    EXPECT_EQ(udp_local_address(E2eTopology::kWebV4), topology_.client_v4());
+    EXPECT_EQ(udp_local_address(E2eTopology::kSecondWebV4), tun_address);
     // Outside the cgroup nothing is marked: the same bypassable address takes the TUN.
     EXPECT_EQ(local_address(E2eTopology::kWebV4, false), tun_address);
     EXPECT_NE(shunt.log().find(std::string("-> ") + E2eTopology::kWebV4 + ":80"),
