@@ -70,6 +70,12 @@ class App final : public api::RunningShunt {
             dns_->set_redir_host_listener([this](const std::vector<IpAddress>& addresses) {
                 if (bypass_) bypass_->exclude(addresses);
             });
+            if (config_->tun.enable && config_->ebpf.enable) {
+                // Before the DNS serves (redir-host: every answer must reach the program)
+                // and before the TUN's routes (no flow starts on the TUN unseen by it).
+                bypass_ = std::make_unique<ebpf::BypassService>(io_.get_executor(), config_);
+                bypass_->start(std::move(initial_bypass_), engine_->mode());
+            }
             dns_->start();
             names_ = std::make_unique<flow::DnsDestinationNames>(*dns_);
             // Built with or without the TUN device: the API shows and switches them.
@@ -77,11 +83,6 @@ class App final : public api::RunningShunt {
             if (const auto restored = outbounds_->carry_over(selections_.load()))
                 spdlog::info("{} group selection(s) restored from {}", restored,
                              selections_.path());
-            if (config_->tun.enable && config_->ebpf.enable) {
-                // Before the TUN's routes: no flow starts on the TUN unseen by the program.
-                bypass_ = std::make_unique<ebpf::BypassService>(io_.get_executor(), config_);
-                bypass_->start(std::move(initial_bypass_), engine_->mode());
-            }
             if (config_->tun.enable) {
                 classifier_ = std::make_unique<flow::FlowClassifier>(*names_, engine_, outbounds_);
                 std::vector<Prefix> fake_ip_ranges{config_->dns.fake_ip_range};
