@@ -122,8 +122,9 @@ class App final : public api::RunningShunt {
     std::shared_ptr<const Config> config() const override { return config_; }
     rules::Mode mode() const override { return engine_->mode(); }
     void set_mode(rules::Mode mode) override {
-        engine_->set_mode(mode);
+        // The kernel first: its set never bypasses what the new mode would not.
         if (bypass_) bypass_->set_mode(mode);
+        engine_->set_mode(mode);
     }
     LogLevel log_level() const override { return log_level_; }
     void set_log_level(LogLevel level) override {
@@ -142,7 +143,7 @@ class App final : public api::RunningShunt {
             spdlog::error("rule sets: {} error(s), keeping the running rules", errors.size());
             return errors;
         }
-        install_rules(config_, rules);
+        install_rules(config_, rules, engine_->mode());
         return {};
     }
 
@@ -204,8 +205,8 @@ class App final : public api::RunningShunt {
             return {std::string("reload failed: ") + e.what()};
         }
         // A mode switched at runtime survives reloads that leave `mode` alone.
-        if (config->mode != config_->mode) engine_->set_mode(config->mode);
-        install_rules(config, rules);
+        install_rules(config, rules,
+                      config->mode != config_->mode ? config->mode : engine_->mode());
         // The user's choices in groups (and GLOBAL) survive a reload where the group and
         // the member still exist.
         const auto choices = outbounds_->selections();
@@ -302,10 +303,12 @@ class App final : public api::RunningShunt {
 
     // Swaps the engine's rules; connections in flight keep the list they were decided
     // with (Verdict).
+    // The kernel's set first: it never bypasses what the new rules would not.
     void install_rules(const std::shared_ptr<const Config>& config,
-                       const rules::RuleBuildResult& rules) {
+                       const rules::RuleBuildResult& rules, rules::Mode mode) {
+        if (bypass_) bypass_->update(config, rules.bypass, mode);
         engine_->replace(rules.rules);
-        if (bypass_) bypass_->update(config, rules.bypass, engine_->mode());
+        engine_->set_mode(mode);
         note_rule_sets(*config, rules);
         log_rules(*config, rules);
     }

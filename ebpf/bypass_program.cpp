@@ -24,9 +24,13 @@ namespace {
 thread_local std::string last_libbpf_warning;
 
 int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) {
-    char line[1024];
-    std::vsnprintf(line, sizeof line, format, args);
-    std::string text(line);
+    // The verifier's log comes as one message of any length; its last lines say why.
+    va_list copy;
+    va_copy(copy, args);
+    const int length = std::vsnprintf(nullptr, 0, format, copy);
+    va_end(copy);
+    std::string text(length > 0 ? static_cast<std::size_t>(length) : 0, '\0');
+    if (length > 0) std::vsnprintf(text.data(), text.size() + 1, format, args);
     while (!text.empty() && text.back() == '\n') text.pop_back();
     if (level == LIBBPF_WARN) last_libbpf_warning = text;
     spdlog::debug("ebpf: libbpf: {}", text);
@@ -87,7 +91,8 @@ BypassProgram::BypassProgram(const Sizes& sizes) : flow_table_size_(sizes.flows)
     skeleton_ = shunt_bypass__open();
     if (skeleton_ == nullptr) throw EbpfError("open the embedded program", errno);
     auto size = [](bpf_map* map, std::size_t entries) {
-        return bpf_map__set_max_entries(map, static_cast<std::uint32_t>(std::max<std::size_t>(1, entries)));
+        return bpf_map__set_max_entries(
+            map, static_cast<std::uint32_t>(std::max<std::size_t>(1, entries)));
     };
     int rc = size(skeleton_->maps.flows, sizes.flows);
     if (rc == 0) rc = size(skeleton_->maps.excluded, sizes.excluded);
@@ -100,7 +105,13 @@ BypassProgram::BypassProgram(const Sizes& sizes) : flow_table_size_(sizes.flows)
         throw EbpfError("load the program", error);
     }
     // Empty sets until the first replace_set(): nothing bypasses.
-    replace_set({});
+    try {
+        replace_set({});
+    } catch (...) {
+        shunt_bypass__destroy(skeleton_);  // no destructor runs for a throwing constructor
+        skeleton_ = nullptr;
+        throw;
+    }
 }
 
 BypassProgram::~BypassProgram() {

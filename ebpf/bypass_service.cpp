@@ -56,10 +56,10 @@ void BypassService::start(std::shared_ptr<const rules::RuleBypass> rules, rules:
         if (!left.empty())
             spdlog::warn("ebpf: removed the tc filter an earlier run left on {} interface(s)",
                          left.size());
-        program_ = std::make_unique<BypassProgram>(BypassProgram::Sizes{
-            .flows = ebpf.flow_table_size,
-            .excluded = 2 * config_->dns.redir_host_memory,
-            .sockets = config_->tun.auto_route ? std::size_t{16384} : 1});
+        program_ = std::make_unique<BypassProgram>(
+            BypassProgram::Sizes{.flows = ebpf.flow_table_size,
+                                 .excluded = 2 * config_->dns.redir_host_memory,
+                                 .sockets = config_->tun.auto_route ? std::size_t{16384} : 1});
         program_id_ = program_id_of(program_->tc_program_fd());
         install_set();
         apply_settings();
@@ -102,14 +102,19 @@ void BypassService::disable(const std::string& reason) {
 
 void BypassService::apply_settings() {
     ProgramSettings s;
-    s.enabled = mode_ != rules::Mode::global;
+    // Always on: global mode is the empty set, so flows pinned to the bypass before a
+    // switch keep their path (the flow table is consulted only while enabled).
+    s.enabled = true;
     s.routing_mark = config_->tun.routing_mark;
     s.netns_cookie = current_netns_cookie();
     s.udp_idle = config_->tun.udp_idle_timeout;
     s.fake_range = config_->dns.fake_ip_range;
     s.fake_range6 = config_->dns.fake_ip_range6;
     s.hijack_ports = ebpf_hijack_ports(config_->tun);
-    s.check_excluded = config_->dns.mode == DnsMode::redir_host;
+    // Once redir-host ran, its remembered names stay in use after a switch to fake-ip
+    // (DnsService::domain_for), so the excluded addresses must stay out too.
+    redir_host_seen_ = redir_host_seen_ || config_->dns.mode == DnsMode::redir_host;
+    s.check_excluded = redir_host_seen_;
     program_->configure(s);
 }
 
@@ -165,10 +170,15 @@ void BypassService::exclude(const std::vector<IpAddress>& addresses) {
         } catch (const std::exception& e) {
             // Going on would be unsound: the address may carry a domain from now on.
             excluded_full_ = true;
-            spdlog::error("{}: redir-host answered more addresses than the program can keep "
-                          "apart ({}); nothing bypasses until the next start",
-                          e.what(), 2 * config_->dns.redir_host_memory);
-            install_set();
+            spdlog::error(
+                "{}: redir-host answered more addresses than the program can keep "
+                "apart ({}); nothing bypasses until the next start",
+                e.what(), 2 * config_->dns.redir_host_memory);
+            try {
+                install_set();
+            } catch (const std::exception& again) {
+                disable(again.what());
+            }
             return;
         }
     }

@@ -74,7 +74,8 @@ class BypassService {
     double v4_share_ = 0;
     double v6_share_ = 0;
     bool stopped_ = false;
-    bool excluded_full_ = false;  // redir-host's map filled up: nothing bypasses any more
+    bool excluded_full_ = false;
+    bool redir_host_seen_ = false;  // redir-host's map filled up: nothing bypasses any more
 };
 
 }  // namespace shunt::ebpf

@@ -86,8 +86,8 @@ struct {
     __type(value, struct shunt_flow_value);
 } flows SEC(".maps");
 
-/* Sockets the connect hooks marked, by socket cookie: a UDP socket connected again to a
- * destination that does not bypass gets its mark back to 0. */
+/* Sockets the connect hooks marked, by socket cookie: a socket connected again (after an
+ * AF_UNSPEC disconnect) to a destination that does not bypass gets its mark back to 0. */
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 16384); /* set before load: 1 without the desktop hooks */
@@ -269,6 +269,12 @@ int shunt_tc_bypass(struct __sk_buff *skb) {
     struct shunt_bypass_config *cfg = current_config();
     /* A packet someone else marked already follows their policy. */
     if (!cfg || skb->mark != 0) return TC_ACT_UNSPEC;
+    /* The header reads see only the linear part: make sure it holds the headers (a no-op
+     * when it does, as it almost always does at ingress). */
+    const __u32 want = skb->len < 128 ? skb->len : 128;
+    void *data = (void *)(long)skb->data;
+    void *data_end = (void *)(long)skb->data_end;
+    if (data + want > data_end) bpf_skb_pull_data(skb, want);
     struct parsed_packet p = {};
     if (parse(skb, &p) < 0) return TC_ACT_UNSPEC;
 
@@ -301,8 +307,9 @@ int shunt_tc_bypass(struct __sk_buff *skb) {
 
 static __always_inline void mark_socket(struct bpf_sock_addr *ctx,
                                         const struct shunt_bypass_config *cfg, int bypass) {
+    /* Never null in a connect hook (and comparing it with null is refused by older
+     * verifiers without CAP_PERFMON). */
     struct bpf_sock *sk = ctx->sk;
-    if (!sk) return;
     __u64 cookie = bpf_get_socket_cookie(ctx);
     if (bypass) {
         /* A socket with a mark of its own (shunt's outbounds, a VPN client) keeps it. */
@@ -322,7 +329,9 @@ static __always_inline void mark_socket(struct bpf_sock_addr *ctx,
 }
 
 static __always_inline int ours(struct bpf_sock_addr *ctx, const struct shunt_bypass_config *cfg) {
-    if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP) return 0;
+    /* TCP only: a connected UDP socket may still sendto() other addresses, or be
+     * disconnected (AF_UNSPEC, no hook runs), and its datagrams would keep the mark. */
+    if (ctx->protocol != IPPROTO_TCP) return 0;
     return bpf_get_netns_cookie(ctx) == cfg->netns_cookie;
 }
 

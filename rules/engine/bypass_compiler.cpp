@@ -35,6 +35,8 @@ class RegionCompiler {
             case RuleType::domain_regex:
                 // A connection to a real address carries no domain.
                 return Regions::never();
+            // The parser unmaps ::ffff:a.b.c.d/96+n into a.b.c.d/n (parse_cidr), so the
+            // family here is the one the engine compares with.
             case RuleType::ip_cidr:
             case RuleType::ip_cidr6:
                 if (rule.prefix() == nullptr)
@@ -170,13 +172,17 @@ RuleBypass compile_rule_bypass(const std::vector<RuleSpec>& rules, const RuleSet
 }
 
 AddressSet bypass_for_mode(Mode mode, const RuleBypass& rules, const AddressSet& excluded) {
+    // IPv4-mapped IPv6 destinations never bypass: the engine's prefix table reads them as
+    // IPv4, its other rules as IPv6 (the connect6 hook checks them as IPv4 anyway).
+    const AddressSet never =
+        excluded.united(AddressSet::of(Prefix(*IpAddress::parse("::ffff:0.0.0.0"), 96)));
     switch (mode) {
         case Mode::rule:
-            return rules.direct_always.without(excluded);
+            return rules.direct_always.without(never);
         case Mode::global:
             return {};
         case Mode::direct:
-            return AddressSet::everything().without(excluded);
+            return AddressSet::everything().without(never);
     }
     return {};
 }

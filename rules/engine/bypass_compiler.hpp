@@ -49,7 +49,8 @@ RuleBypass compile_rule_bypass(const std::vector<RuleSpec>& rules, const RuleSet
                                const CountryLookup* countries);
 
 // What may bypass in `mode`: rule mode the compiled set, global mode nothing, direct mode
-// everything; `excluded` (fake-IP ranges, DNS-hijacked addresses) never bypasses.
+// everything; `excluded` (fake-IP ranges, DNS-hijacked addresses) and IPv4-mapped IPv6
+// addresses never bypass.
 AddressSet bypass_for_mode(Mode mode, const RuleBypass& rules, const AddressSet& excluded);
 
 // "IPv4 61.2% (2,628,791,521 addresses), IPv6 100.0%" and the three largest limits, for

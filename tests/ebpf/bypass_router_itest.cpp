@@ -132,8 +132,9 @@ TEST_F(BypassRouter, DirectDestinationsSkipShuntEverythingElseDoesNot) {
 // before the answer leaves, so the engine decides: through shunt. An address nobody asked
 // the DNS for still bypasses.
 TEST_F(BypassRouter, RedirHostAnsweredAddressesStayWithTheRules) {
-    auto o = options("rules = [\"DOMAIN,www.e2e.test,relay\", \"IP-CIDR,203.0.113.0/24,DIRECT\", "
-                     "\"MATCH,relay\"]\n");
+    auto o = options(
+        "rules = [\"DOMAIN,www.e2e.test,relay\", \"IP-CIDR,203.0.113.0/24,DIRECT\", "
+        "\"MATCH,relay\"]\n");
     o.extra_dns = "mode = \"redir-host\"\n";
     ShuntInNamespace shunt(topology_, o);
     shunt.start();

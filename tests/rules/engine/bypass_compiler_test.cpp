@@ -158,6 +158,22 @@ TEST(BypassCompiler, Table) {
     }
 }
 
+// An IPv4-mapped prefix is read as the IPv4 prefix it maps (by the parser), at the top
+// level and inside logic rules alike, as the engine reads it.
+TEST(BypassCompiler, MappedPrefixesAreTheirIpv4Prefix) {
+    Fixture f;
+    auto in = [](const RuleBypass& b, const char* a) {
+        return b.direct_always.contains(*IpAddress::parse(a));
+    };
+    const RuleBypass table = f.compile({"IP-CIDR6,::ffff:10.0.0.0/104,proxy", "MATCH,DIRECT"});
+    EXPECT_FALSE(in(table, "10.1.2.3"));
+    EXPECT_TRUE(in(table, "11.0.0.1"));
+    const RuleBypass logic =
+        f.compile({"AND,((IP-CIDR6,::ffff:10.0.0.0/104),(NETWORK,tcp)),proxy", "MATCH,DIRECT"});
+    EXPECT_FALSE(in(logic, "10.1.2.3"));
+    EXPECT_TRUE(in(logic, "11.0.0.1"));
+}
+
 TEST(BypassCompiler, ModesAndExclusions) {
     Fixture f;
     const RuleBypass rules = f.compile({"IP-CIDR,198.0.0.0/8,DIRECT", "MATCH,proxy"});
@@ -171,6 +187,10 @@ TEST(BypassCompiler, ModesAndExclusions) {
     EXPECT_FALSE(direct.contains(*IpAddress::parse("fc00::1")));
     EXPECT_TRUE(direct.contains(*IpAddress::parse("8.8.8.8")));
     EXPECT_TRUE(direct.contains(*IpAddress::parse("fc00:4000::1")));
+    // IPv4-mapped IPv6 addresses never: the engine reads them as IPv4 in some rules only.
+    EXPECT_FALSE(direct.contains(*IpAddress::parse("::ffff:8.8.8.8")));
+    EXPECT_FALSE(bypass_for_mode(Mode::rule, f.compile({}), {})
+                     .contains(*IpAddress::parse("::ffff:8.8.8.8")));
 }
 
 TEST(BypassCompiler, SaysWhichRulesLimitIt) {
@@ -200,9 +220,10 @@ TEST(BypassCompiler, ErrorsThatBuildRulesReportsFirst) {
 TEST(BypassCompiler, EveryPacketToTheSetIsDirect) {
     std::mt19937 random(20261205);
     auto pick = [&](auto const& list) { return list[random() % list.size()]; };
-    const std::vector<std::string> cidrs = {
-        "10.0.0.0/8",   "10.1.0.0/16", "10.1.2.0/24",   "11.0.0.0/8",      "0.0.0.0/1",
-        "10.128.0.0/9", "fd00::/8",    "2001:db8::/32", "2001:db8:1::/48", "1.0.1.0/24"};
+    const std::vector<std::string> cidrs = {"10.0.0.0/8", "10.1.0.0/16",         "10.1.2.0/24",
+                                            "11.0.0.0/8", "0.0.0.0/1",           "10.128.0.0/9",
+                                            "fd00::/8",   "2001:db8::/32",       "2001:db8:1::/48",
+                                            "1.0.1.0/24", "::ffff:10.0.0.0/104", "::/0"};
     const std::vector<std::string> atoms = {"IP-CIDR,{c}",
                                             "DST-PORT,22",
                                             "DST-PORT,443-500",
@@ -248,14 +269,20 @@ TEST(BypassCompiler, EveryPacketToTheSetIsDirect) {
         options.rule_sets = &f.sets;
         const CompiledRules engine = CompiledRules::compile(specs, options);
         const RuleBypass bypass = compile_rule_bypass(specs, &f.sets, &f.countries);
-        const auto prefixes = bypass.direct_always.to_prefixes();
+        const auto prefixes = bypass_for_mode(Mode::rule, bypass, {}).to_prefixes();
         if (!prefixes.empty()) ++nonempty;
         std::string listing;
         for (const auto& l : lines) listing += "\n  " + l;
         for (const Prefix& p : prefixes) {
-            for (int sample = 0; sample < 6; ++sample) {
+            // Random samples rarely land in ::ffff:0:0/96: probe it where a prefix covers it.
+            static const IpAddress kMapped[] = {*IpAddress::parse("::ffff:10.1.2.3"),
+                                                *IpAddress::parse("::ffff:1.0.1.5"),
+                                                *IpAddress::parse("::ffff:192.168.1.1")};
+            for (int sample = 0; sample < 9; ++sample) {
                 const std::uint64_t span = p.size();
-                const IpAddress address = sample == 0   ? p.base()
+                if (sample >= 6 && !p.contains(kMapped[sample - 6])) continue;
+                const IpAddress address = sample >= 6   ? kMapped[sample - 6]
+                                          : sample == 0 ? p.base()
                                           : sample == 1 ? p.at(span - 1)
                                                         : p.at(span == 0 ? 0 : random() % span);
                 ConnectionMetadata m;
