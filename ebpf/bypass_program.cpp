@@ -22,6 +22,7 @@ namespace {
 // libbpf explains a failure in its log, not in the errno: keep the last warning so the
 // error can say what the verifier or the kernel refused.
 thread_local std::string last_libbpf_warning;
+thread_local std::string verifier_reason;
 
 int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) {
     // The verifier's log comes as one message of any length; its last lines say why.
@@ -32,7 +33,18 @@ int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) 
     std::string text(length > 0 ? static_cast<std::size_t>(length) : 0, '\0');
     if (length > 0) std::vsnprintf(text.data(), text.size() + 1, format, args);
     while (!text.empty() && text.back() == '\n') text.pop_back();
-    if (level == LIBBPF_WARN) last_libbpf_warning = text;
+    if (level == LIBBPF_WARN) {
+        // A verifier log ends "<reason>\nprocessed N insns ...": keep the reason, which
+        // says more than the "failed to load" line that follows.
+        const auto processed = text.find("\nprocessed ");
+        if (processed != std::string::npos) {
+            const auto start = text.rfind('\n', processed - 1);
+            verifier_reason = text.substr(start == std::string::npos ? 0 : start + 1,
+                                          processed - (start == std::string::npos ? 0 : start + 1));
+        } else {
+            last_libbpf_warning = text;
+        }
+    }
     spdlog::debug("ebpf: libbpf: {}", text);
     return 0;
 }
@@ -46,6 +58,7 @@ std::string describe(const std::string& step, int error) {
     std::string text = "ebpf: " + step + ": " + std::strerror(error);
     if (error == EPERM)
         text += " (needs CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN on kernels before 5.8)";
+    if (!verifier_reason.empty()) text += " [verifier: " + verifier_reason + "]";
     if (!last_libbpf_warning.empty()) text += " [libbpf: " + last_libbpf_warning + "]";
     return text;
 }
@@ -88,6 +101,7 @@ EbpfError::EbpfError(const std::string& step, int error)
 BypassProgram::BypassProgram(const Sizes& sizes) : flow_table_size_(sizes.flows) {
     install_log();
     last_libbpf_warning.clear();
+    verifier_reason.clear();
     skeleton_ = shunt_bypass__open();
     if (skeleton_ == nullptr) throw EbpfError("open the embedded program", errno);
     auto size = [](bpf_map* map, std::size_t entries) {

@@ -45,6 +45,10 @@ class BypassRouter : public ::testing::Test {
         o.top_level = rules;
         o.extra_tun = "lan_interfaces = [\"lan0\"]\ndns_hijack = [\"any:53\"]\n";
         o.dns_listen = {"127.0.0.1:53", lan_.router() + ":53"};
+        // The privileges the systemd unit gives: CAP_BPF and CAP_NET_ADMIN, neither
+        // CAP_SYS_ADMIN nor CAP_PERFMON (the verifier is stricter without them).
+        o.command_prefix = {"capsh", "--drop=cap_sys_admin,cap_perfmon", "--", "-c",
+                            "exec \"$0\" \"$@\""};
         o.extra_sections = std::string(kRelayGroup) + "\n[api]\nlisten = \"127.0.0.1:9090\"\n" +
                            "\n[ebpf]\nenable = true\n" + extra_ebpf;
         return o;
