@@ -173,9 +173,10 @@ int main(int argc, char** argv) {
         "\nprogram (BPF_PROG_TEST_RUN, 10^6 runs each): flow-table hit %.0f ns, SYN "
         "against 8,192 prefixes %.0f ns (hit) / %.0f ns (miss)\n",
         cost.hit_ns, cost.syn_hit_ns, cost.syn_miss_ns);
-    std::printf("maps: %.1f MiB of kernel memory (65,536-flow table, 16,384 sockets, 8,192 "
-                "prefixes)\n",
-                cost.map_bytes / 1048576.0);
+    std::printf(
+        "maps: %.1f MiB of kernel memory (65,536-flow table, 16,384 sockets, 8,192 "
+        "prefixes)\n",
+        cost.map_bytes / 1048576.0);
     const double vs_kernel = std::min(ratio(b_up, a_up), ratio(b_down, a_down));
     const double vs_tun = std::min(ratio(b_up, c_up), ratio(b_down, c_down));
     std::printf(

@@ -11,16 +11,16 @@
 
 /* config[0]: written by shunt at start and on every reload. */
 struct shunt_bypass_config {
-    __u32 enabled;         /* 0: mark nothing (global mode, start-up) */
-    __u32 routing_mark;    /* the fwmark whose rule leads to the main table */
-    __u64 netns_cookie;    /* the cgroup hooks touch only sockets of this namespace */
-    __u64 udp_idle_ns;     /* a UDP flow idle this long is decided afresh */
-    __u32 fake4_addr;      /* the fake-IP ranges: never marked, whatever the set says */
+    __u32 enabled;      /* 0: mark nothing (global mode, start-up) */
+    __u32 routing_mark; /* the fwmark whose rule leads to the main table */
+    __u64 netns_cookie; /* the cgroup hooks touch only sockets of this namespace */
+    __u64 udp_idle_ns;  /* a UDP flow idle this long is decided afresh */
+    __u32 fake4_addr;   /* the fake-IP ranges: never marked, whatever the set says */
     __u32 fake4_mask;
     __u32 fake6_addr[4];
     __u32 fake6_mask[4];
-    __u32 check_excluded;  /* redir-host: consult the excluded-address map */
-    __u32 hijack_count;    /* DNS hijack of any address: these ports are never marked */
+    __u32 check_excluded; /* redir-host: consult the excluded-address map */
+    __u32 hijack_count;   /* DNS hijack of any address: these ports are never marked */
     __u16 hijack_ports[SHUNT_BYPASS_HIJACK_PORTS];
 };
 
@@ -59,10 +59,10 @@ struct shunt_flow_value {
 
 /* counters[0], one per CPU. */
 struct shunt_bypass_counters {
-    __u64 packets;  /* marked by the tc program */
+    __u64 packets; /* marked by the tc program */
     __u64 bytes;
-    __u64 flows;    /* flows whose first packet was marked */
-    __u64 sockets;  /* sockets marked by the connect hooks */
+    __u64 flows;   /* flows whose first packet was marked */
+    __u64 sockets; /* sockets marked by the connect hooks */
 };
 
 #endif
