@@ -91,7 +91,8 @@ Run throughput(const E2eTopology& topology, bool api, int seconds, const TempDir
                                              .streams = 1,
                                              .reverse = false,
                                              .watched_pid = shunt.pid(),
-                                             .client_netns = {}});
+                                             .client_netns = {},
+                                             .profile_label = {}});
     if (!result.ok) std::printf("  iperf3 failed: %s\n", result.error.c_str());
     for (auto& s : subscribers) s->kill();
     shunt.stop();

@@ -43,6 +43,7 @@ bool in_fake_range(const std::string& address) {
 
 struct Case {
     const char* label;
+    const char* profile;  // perf label for the through-shunt run (SHUNT_BENCH_PROFILE)
     int streams;
     bool reverse;
     IperfResult direct;
@@ -148,9 +149,9 @@ int main(int argc, char** argv) {
             "bench_netstack: iperf3 %d s per run, client ns -> server ns; direct to %s, through "
             "shunt (TUN mtu %d) to %s (%s)\n",
             seconds, E2eTopology::kWebV4, mtu, fake_ip.c_str(), E2eTopology::kWebSite);
-        std::vector<Case> cases = {{"1 stream", 1, false, {}, {}},
-                                   {"4 streams", 4, false, {}, {}},
-                                   {"1 stream -R", 1, true, {}, {}}};
+        std::vector<Case> cases = {{"1 stream", "tun_up_1", 1, false, {}, {}},
+                                   {"4 streams", "tun_up_4", 4, false, {}, {}},
+                                   {"1 stream -R", "tun_down_1", 1, true, {}, {}}};
         bool all_ok = true;
         for (auto& c : cases) {
             // Alternating, so a noisy neighbour on the shared cores hits both sides alike.
@@ -160,14 +161,16 @@ int main(int argc, char** argv) {
                                             .streams = c.streams,
                                             .reverse = c.reverse,
                                             .watched_pid = 0,
-                                            .client_netns = {}});
+                                            .client_netns = {},
+                                            .profile_label = {}});
             c.shunt = run_iperf(topology, {.server = fake_ip,
                                            .port = kIperfPort,
                                            .seconds = seconds,
                                            .streams = c.streams,
                                            .reverse = c.reverse,
                                            .watched_pid = shunt.pid(),
-                                           .client_netns = {}});
+                                           .client_netns = {},
+                                           .profile_label = c.profile});
             for (const auto* r : {&c.direct, &c.shunt})
                 if (!r->ok) {
                     all_ok = false;
@@ -178,6 +181,11 @@ int main(int argc, char** argv) {
                 "s/GB\n",
                 c.label, c.direct.gbit_per_s, c.shunt.gbit_per_s, c.ratio(),
                 c.shunt.cpu_s_per_gb());
+            std::printf(
+                "  %-12s  shunt CPU per thread, s/GB: %s; bytes per read call %.0f, per write "
+                "call %.0f\n",
+                "", c.shunt.threads_text().c_str(), c.shunt.bytes_per_read_call(),
+                c.shunt.bytes_per_write_call());
         }
 
         if (!is_running(shunt.pid())) {
@@ -212,11 +220,13 @@ int main(int argc, char** argv) {
             single_ratio, single_ratio >= 0.5 ? "met" : "MISSED", m.accepted,
             mb(m.with_idle.rss_kb), mb(m.with_idle.rss_kb) <= 60 ? "met" : "MISSED");
         std::printf(
-            "RESULT direct_1_gbps=%.2f shunt_1_gbps=%.2f ratio_1=%.2f direct_4_gbps=%.2f "
+            "RESULT tun_up_cpu_s_per_gb=%.3f tun_down_cpu_s_per_gb=%.3f direct_1_gbps=%.2f "
+            "shunt_1_gbps=%.2f ratio_1=%.2f direct_4_gbps=%.2f "
             "shunt_4_gbps=%.2f ratio_4=%.2f direct_1r_gbps=%.2f shunt_1r_gbps=%.2f ratio_1r=%.2f "
             "shunt_cpu_s_per_gb_1=%.2f shunt_cpu_s_per_gb_4=%.2f shunt_cpu_s_per_gb_1r=%.2f "
             "rss_start_mb=%.1f rss_idle_mb=%.1f hwm_idle_mb=%.1f rss_after_mb=%.1f "
             "idle_connections=%d kb_per_connection=%.2f tun_mtu=%d\n",
+            cases[0].shunt.cpu_s_per_gb(), cases[2].shunt.cpu_s_per_gb(),
             cases[0].direct.gbit_per_s, cases[0].shunt.gbit_per_s, cases[0].ratio(),
             cases[1].direct.gbit_per_s, cases[1].shunt.gbit_per_s, cases[1].ratio(),
             cases[2].direct.gbit_per_s, cases[2].shunt.gbit_per_s, cases[2].ratio(),

@@ -120,12 +120,12 @@ void NetstackService::start() {
         [this](std::span<const std::uint8_t> p) { on_packet(p); }, tun_->offload());
     if (tun_->offload())
         coalescer_ = std::make_unique<GsoCoalescer>(
-            [this](std::span<const std::uint8_t> header, std::span<const std::uint8_t> p) {
-                pump_->write_with_header(header, p);
-            });
+            [this](std::span<const iovec> parts) { pump_->write_gather(parts); },
+            /*partial_checksums=*/true);
     stack_ = std::make_unique<LwipStack>(
-        executor_, config_.mtu, [this](std::span<const std::uint8_t> p) { write_tcp(p); },
-        [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); });
+        executor_, config_.mtu, [this](OutgoingPacket p) { write_tcp(std::move(p)); },
+        [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); },
+        /*kernel_tcp_checksums=*/tun_->offload());
     auto write = [this](std::span<const std::uint8_t> p) { pump_->write(p); };
     udp_router_ = std::make_unique<UdpFlowRouter>(classifier_);
     udp_table_ = std::make_unique<UdpSessionTable>(
@@ -160,12 +160,12 @@ void NetstackService::stop() {
 
 // lwIP's output. With a coalescer, segments gather until the loop finishes what it is
 // doing (one post per burst), then leave as few large writes.
-void NetstackService::write_tcp(std::span<const std::uint8_t> packet) {
+void NetstackService::write_tcp(OutgoingPacket packet) {
     if (!coalescer_) {
         pump_->write(packet);
         return;
     }
-    coalescer_->add(packet);
+    coalescer_->add(std::move(packet));
     if (flush_posted_ || !coalescer_->pending()) return;
     flush_posted_ = true;
     boost::asio::post(executor_, [this, alive = std::weak_ptr<char>(alive_)] {
@@ -236,7 +236,7 @@ bool NetstackService::refuse_syn_at_cap(std::span<const std::uint8_t> packet) {
     std::uint8_t reset[60];
     const std::size_t length = build_tcp_reset(parsed.view, reset);
     if (length == 0) return false;
-    write_tcp(std::span<const std::uint8_t>(reset, length));
+    write_tcp(OutgoingPacket(std::span<const std::uint8_t>(reset, length)));
     if (stats_.half_open_refused++ % 1000 == 0)
         spdlog::warn(
             "tcp: {} handshakes in progress (max_half_open): refusing new ones with "

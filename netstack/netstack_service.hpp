@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "net/ip_address.hpp"
+#include "netstack/packet/outgoing_packet.hpp"
 
 namespace shunt::dns {
 class DnsService;
@@ -75,7 +76,7 @@ class NetstackService {
 
   private:
     void on_packet(std::span<const std::uint8_t> packet);
-    void write_tcp(std::span<const std::uint8_t> packet);
+    void write_tcp(OutgoingPacket packet);
     bool hijack_dns(const UdpDatagramView& datagram);
     bool refuse_syn_at_cap(std::span<const std::uint8_t> packet);
 

@@ -1,9 +1,14 @@
 #include "bench/netstack/iperf_run.hpp"
 
-#include <stdexcept>
-
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 
+#include "bench/netstack/perf_recording.hpp"
 #include "bench/netstack/process_stats.hpp"
 
 namespace shunt::bench {
@@ -35,6 +40,25 @@ std::string string_after(const std::string& json, const std::string& key) {
 
 }  // namespace
 
+double IperfResult::thread_cpu_s_per_gb(const std::string& name) const {
+    const auto it = watched_threads.find(name);
+    return it == watched_threads.end() || bytes <= 0 ? 0 : it->second / (bytes / 1e9);
+}
+
+std::string IperfResult::threads_text() const {
+    std::vector<std::pair<double, std::string>> busiest;
+    for (const auto& [name, seconds] : watched_threads) busiest.emplace_back(seconds, name);
+    std::sort(busiest.rbegin(), busiest.rend());
+    std::string text;
+    for (const auto& [seconds, name] : busiest) {
+        if (bytes <= 0) break;
+        char figure[32];
+        std::snprintf(figure, sizeof figure, " %.2f", seconds / (bytes / 1e9));
+        text += (text.empty() ? "" : ", ") + name + figure;
+    }
+    return text;
+}
+
 IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& options) {
     std::vector<std::string> argv = {"iperf3",
                                      "-c",
@@ -47,13 +71,28 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
                                      std::to_string(options.streams),
                                      "-J"};
     if (options.reverse) argv.push_back("-R");
+    std::optional<PerfRecording> profile;
+    if (options.watched_pid && !options.profile_label.empty())
+        profile.emplace(options.watched_pid, options.profile_label);
     const double cpu_before = options.watched_pid ? cpu_seconds(options.watched_pid) : 0;
+    const ThreadCpu threads_before =
+        options.watched_pid ? thread_cpu_seconds(options.watched_pid) : ThreadCpu{};
+    const SyscallCounts calls_before =
+        options.watched_pid ? syscall_counts(options.watched_pid) : SyscallCounts{};
     const auto timeout = std::chrono::seconds(options.seconds + 30);
     const auto run = options.client_netns.empty()
                          ? topology.run_in_client(argv, timeout)
                          : test::run_command(argv, timeout, options.client_netns);
     IperfResult result;
-    if (options.watched_pid) result.watched_cpu_s = cpu_seconds(options.watched_pid) - cpu_before;
+    if (options.watched_pid) {
+        result.watched_cpu_s = cpu_seconds(options.watched_pid) - cpu_before;
+        result.watched_threads =
+            thread_cpu_delta(threads_before, thread_cpu_seconds(options.watched_pid));
+        const SyscallCounts calls_after = syscall_counts(options.watched_pid);
+        result.watched_syscalls = {calls_after.reads - calls_before.reads,
+                                   calls_after.writes - calls_before.writes};
+    }
+    profile.reset();
 
     const std::string error = string_after(run.out, "error");
     // "end" holds sum_sent and sum_received once each, for one stream or many.

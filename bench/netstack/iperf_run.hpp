@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/netstack/process_stats.hpp"
 #include "tests/support/e2e_topology.hpp"
 
 namespace shunt::bench {
@@ -16,21 +17,35 @@ struct IperfOptions {
     int port = 5201;
     int seconds = 5;
     int streams = 1;
-    bool reverse = false;      // -R: server -> client
-    pid_t watched_pid = 0;     // whose CPU time to sample; 0: none
-    std::string client_netns;  // run the client here instead of the topology's client
+    bool reverse = false;       // -R: server -> client
+    pid_t watched_pid = 0;      // whose CPU time to sample; 0: none
+    std::string client_netns;   // run the client here instead of the topology's client
+    std::string profile_label;  // perf-records watched_pid as LABEL (SHUNT_BENCH_PROFILE)
 };
 
 struct IperfResult {
     bool ok = false;
-    std::string error;           // iperf3's "error" field or why the output was not understood
-    double gbit_per_s = 0;       // received by the receiver, over the run
-    double bytes = 0;            // received by the receiver
-    double watched_cpu_s = 0;    // CPU seconds of watched_pid during the run
-    double cpu_s_per_gb() const  // watched process's CPU seconds per 10^9 bytes moved
+    std::string error;               // iperf3's "error" field or why the output was not understood
+    double gbit_per_s = 0;           // received by the receiver, over the run
+    double bytes = 0;                // received by the receiver
+    double watched_cpu_s = 0;        // CPU seconds of watched_pid during the run
+    ThreadCpu watched_threads;       // the same, per thread name
+    SyscallCounts watched_syscalls;  // read- and write-type system calls during the run
+    double cpu_s_per_gb() const      // watched process's CPU seconds per 10^9 bytes moved
     {
         return bytes > 0 ? watched_cpu_s / (bytes / 1e9) : 0;
     }
+    // One thread's (by name) CPU seconds per 10^9 bytes moved.
+    double thread_cpu_s_per_gb(const std::string& name) const;
+    // Bytes moved per read-type / write-type system call of the watched process.
+    double bytes_per_read_call() const {
+        return watched_syscalls.reads > 0 ? bytes / watched_syscalls.reads : 0;
+    }
+    double bytes_per_write_call() const {
+        return watched_syscalls.writes > 0 ? bytes / watched_syscalls.writes : 0;
+    }
+    // "name 0.31, name 0.05" (s/GB), busiest first.
+    std::string threads_text() const;
 };
 
 IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& options);

@@ -12,11 +12,16 @@
 
 namespace shunt::bench {
 
-double cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+namespace {
+
+// utime + stime of one /proc/.../stat file; the name between the parentheses into `name`.
+double stat_cpu_seconds(const std::string& path, std::string* name) {
+    std::ifstream in(path);
     const std::string stat((std::istreambuf_iterator<char>(in)), {});
+    const auto open_paren = stat.find('(');
     const auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos) return 0;
+    if (open_paren == std::string::npos || close_paren == std::string::npos) return 0;
+    if (name) *name = stat.substr(open_paren + 1, close_paren - open_paren - 1);
     // Fields after "(comm)" start at field 3 (state); utime is 14, stime 15.
     std::istringstream fields(stat.substr(close_paren + 2));
     std::string field;
@@ -26,6 +31,46 @@ double cpu_seconds(pid_t pid) {
         if (i == 15) stime = std::stoull(field);
     }
     return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double cpu_seconds(pid_t pid) {
+    return stat_cpu_seconds("/proc/" + std::to_string(pid) + "/stat", nullptr);
+}
+
+ThreadCpu thread_cpu_seconds(pid_t pid) {
+    ThreadCpu threads;
+    const std::string task = "/proc/" + std::to_string(pid) + "/task";
+    if (DIR* dir = ::opendir(task.c_str())) {
+        while (dirent* entry = ::readdir(dir)) {
+            if (entry->d_name[0] == '.') continue;
+            std::string name;
+            const double seconds = stat_cpu_seconds(task + "/" + entry->d_name + "/stat", &name);
+            if (!name.empty()) threads[name] += seconds;
+        }
+        ::closedir(dir);
+    }
+    return threads;
+}
+
+ThreadCpu thread_cpu_delta(const ThreadCpu& before, const ThreadCpu& after) {
+    ThreadCpu delta;
+    for (const auto& [name, seconds] : after) {
+        const auto was = before.find(name);
+        delta[name] = seconds - (was == before.end() ? 0.0 : was->second);
+    }
+    return delta;
+}
+
+SyscallCounts syscall_counts(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+    SyscallCounts counts;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("syscr:", 0) == 0) counts.reads = std::stod(line.substr(6));
+        if (line.rfind("syscw:", 0) == 0) counts.writes = std::stod(line.substr(6));
+    }
+    return counts;
 }
 
 MemoryUsage memory_usage(pid_t pid) {

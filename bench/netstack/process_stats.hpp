@@ -6,10 +6,28 @@
 
 #include <sys/types.h>
 
+#include <map>
+#include <string>
+
 namespace shunt::bench {
 
 // utime + stime in seconds.
 double cpu_seconds(pid_t pid);
+
+// CPU seconds (utime + stime) of each thread, by the thread's name (comm; threads of
+// one name are summed: asio's workers, several carriers' threads).
+using ThreadCpu = std::map<std::string, double>;
+ThreadCpu thread_cpu_seconds(pid_t pid);
+// after - before, per name (threads born during the run count from zero).
+ThreadCpu thread_cpu_delta(const ThreadCpu& before, const ThreadCpu& after);
+
+// /proc/PID/io: read-type and write-type system calls so far (read, recv, readv...;
+// write, send, writev...). Per GB moved they say how many bytes each call carries.
+struct SyscallCounts {
+    double reads = 0;
+    double writes = 0;
+};
+SyscallCounts syscall_counts(pid_t pid);
 
 struct MemoryUsage {
     long rss_kb = 0;  // VmRSS: resident now

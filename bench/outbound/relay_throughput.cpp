@@ -23,7 +23,8 @@ ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t
                                    .streams = 1,
                                    .reverse = false,
                                    .watched_pid = mux_server_pid,
-                                   .client_netns = {}});
+                                   .client_netns = {},
+                                   .profile_label = {}});
     f.bench_cpu_s = cpu_seconds(::getpid()) - bench_before;
     f.server_cpu_s = f.iperf.watched_cpu_s;
     return f;

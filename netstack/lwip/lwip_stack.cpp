@@ -57,7 +57,7 @@ struct LwipStack::Glue {
 };
 
 LwipStack::LwipStack(boost::asio::any_io_executor executor, int mtu, PacketWriter writer,
-                     AcceptHandler on_accept)
+                     AcceptHandler on_accept, bool kernel_tcp_checksums)
     : executor_(std::move(executor)),
       mtu_(mtu),
       writer_(std::move(writer)),
@@ -81,6 +81,11 @@ LwipStack::LwipStack(boost::asio::any_io_executor executor, int mtu, PacketWrite
         throw std::runtime_error("lwIP: netif_add failed");
     }
     netif_->mtu = static_cast<u16_t>(mtu);
+    // The TCP checksum is the one pass over every payload byte lwIP would make besides the
+    // copy in tcp_write: an offloading TUN lets the kernel do it, and only when the packet
+    // leaves the machine (a socket on this host takes CHECKSUM_PARTIAL as verified).
+    if (kernel_tcp_checksums)
+        NETIF_SET_CHECKSUM_CTRL(netif_, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
     netif_->mtu6 = static_cast<u16_t>(mtu);
     netif_create_ip6_linklocal_address(netif_, 0);
     netif_set_default(netif_);
@@ -127,10 +132,20 @@ void LwipStack::input(std::span<const std::uint8_t> packet) {
 }
 
 void LwipStack::write_out(pbuf* p) {
-    if (p->tot_len > out_buffer_.size()) out_buffer_.resize(p->tot_len);
-    const u16_t length = pbuf_copy_partial(p, out_buffer_.data(), p->tot_len, 0);
     ++stats_.packets_out;
-    writer_(std::span<const std::uint8_t>(out_buffer_.data(), length));
+    std::size_t parts = 0;
+    for (pbuf* q = p; q != nullptr; q = q->next) ++parts;
+    if (parts > OutgoingPacket::kMaxParts) {  // rare: a chain of many small writes
+        if (p->tot_len > out_buffer_.size()) out_buffer_.resize(p->tot_len);
+        const u16_t length = pbuf_copy_partial(p, out_buffer_.data(), p->tot_len, 0);
+        writer_(OutgoingPacket(std::span<const std::uint8_t>(out_buffer_.data(), length)));
+        return;
+    }
+    pbuf_ref(p);
+    OutgoingPacket packet(p, [](void* owner) { pbuf_free(static_cast<pbuf*>(owner)); });
+    for (pbuf* q = p; q != nullptr; q = q->next)
+        if (q->len > 0) packet.add_part({static_cast<const std::uint8_t*>(q->payload), q->len});
+    writer_(std::move(packet));
 }
 
 std::size_t LwipStack::pcb_count() {

@@ -4,8 +4,12 @@
 //  - lwIP is process-global C state: at most one LwipStack exists at a time, and every
 //    call into lwIP happens on the one thread running this stack's executor.
 //  - Packets in: input() copies one IP packet into a pbuf and hands it to lwIP.
-//  - Packets out: lwIP's output callbacks flatten the pbuf chain into one buffer and pass
-//    it to the PacketWriter (the TUN device); the writer must not call back into lwIP.
+//  - Packets out: lwIP's output callbacks hand the pbuf chain, uncopied and with one
+//    reference taken, to the PacketWriter as an OutgoingPacket; dropping the packet frees
+//    the reference (on this thread). The writer must not call back into lwIP. While the
+//    writer holds a segment, lwIP does not retransmit it (its pbuf is "busy").
+//  - Checksums: with `kernel_tcp_checksums` lwIP computes no TCP checksum; the writer must
+//    then send every TCP packet as CHECKSUM_PARTIAL (the GSO coalescer does).
 //  - New connections: the patched lwIP (netstack/lwip_port/accept-any-destination.patch)
 //    lets one listener accept TCP to every address and port; each accepted pcb goes to
 //    the AcceptHandler, which owns it from then on (and must set its own callbacks).
@@ -23,6 +27,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/ip_address.hpp"
+#include "netstack/packet/outgoing_packet.hpp"
 
 struct tcp_pcb;
 struct netif;
@@ -32,7 +37,7 @@ namespace shunt::netstack {
 
 class LwipStack {
   public:
-    using PacketWriter = std::function<void(std::span<const std::uint8_t>)>;
+    using PacketWriter = std::function<void(OutgoingPacket)>;
     using AcceptHandler = std::function<void(tcp_pcb*)>;
 
     struct Stats {
@@ -45,7 +50,7 @@ class LwipStack {
     // Throws std::logic_error if another LwipStack exists, std::runtime_error if lwIP
     // cannot create its listener.
     LwipStack(boost::asio::any_io_executor executor, int mtu, PacketWriter writer,
-              AcceptHandler on_accept);
+              AcceptHandler on_accept, bool kernel_tcp_checksums = false);
     ~LwipStack();
     LwipStack(const LwipStack&) = delete;
     LwipStack& operator=(const LwipStack&) = delete;

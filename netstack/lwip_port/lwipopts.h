@@ -58,7 +58,12 @@
 #define CHECKSUM_CHECK_UDP 0
 #define CHECKSUM_CHECK_ICMP 0
 #define CHECKSUM_CHECK_ICMP6 0
-#define LWIP_CHECKSUM_ON_COPY 1
+/* Per-netif control: with an offloading TUN, lwIP generates no TCP checksum and the
+ * kernel finishes them (CHECKSUM_PARTIAL); without offload lwIP computes each one when the
+ * segment is sent. Not on copy: that would sum every byte in tcp_write even when the
+ * kernel is to do it. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+#define LWIP_CHECKSUM_ON_COPY 0
 
 /* TCP tuned for large MTUs and high bandwidth-delay paths. TCP_MSS is a ceiling: every
  * connection uses min(TCP_MSS, TUN MTU - 40), so `[tun] mtu` decides (8960 with the
@@ -72,6 +77,10 @@
 /* tcp_sndbuf is reported as u16 in the write-space check: stay 4 MSS below 65535. */
 #define TCP_SNDLOWAT (24 * 1024)
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 4)
+/* A window update (an ACK of its own) once half the window reopened, not every 64 KB: on
+ * uploads each ACK we write costs a TUN write plus the app's kernel processing it in our
+ * system call, and the app's sender needs no more than two per window. */
+#define TCP_WND_UPDATE_THRESHOLD (TCP_WND / 2)
 #define TCP_QUEUE_OOSEQ 1
 #define TCP_OOSEQ_MAX_BYTES (512 * 1024)
 #define TCP_OOSEQ_MAX_PBUFS 128

@@ -26,6 +26,9 @@ std::array<std::uint8_t, 64 * 1024> g_scratch;
 // At most this many pbufs go into one gathered write to the outbound.
 constexpr std::size_t kMaxGather = 64;
 
+// Reads from the outbound per readiness before lwIP sends: 4 x 64 KB fills TCP_SND_BUF.
+constexpr int kMaxReadsPerWake = 4;
+
 IpAddress address_of(const ip_addr_t& address) {
     if (IP_IS_V4_VAL(address))
         return IpAddress::from_v4(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&address))));
@@ -233,38 +236,49 @@ void TcpSession::on_outbound_readable(const boost::system::error_code& wait_erro
         return;
     }
     if (pcb_ == nullptr) return;
-    const std::size_t space = std::min<std::size_t>(tcp_sndbuf(pcb_), g_scratch.size());
-    if (space == 0 || !to_app_pending_.empty()) {
-        waiting_app_space_ = true;  // on_app_sent() resumes
-        return;
+    // Take what the socket holds, as far as lwIP's send buffer goes, before one tcp_output:
+    // the segments then leave as one run (one GSO write to the TUN) instead of one short
+    // run per read. A read that does not fill its space drained the socket.
+    bool queued = false;
+    for (int round = 0; round < kMaxReadsPerWake; ++round) {
+        const std::size_t space = std::min<std::size_t>(tcp_sndbuf(pcb_), g_scratch.size());
+        if (space == 0 || !to_app_pending_.empty()) {
+            waiting_app_space_ = true;  // on_app_sent() resumes
+            break;
+        }
+        boost::system::error_code ec;
+        const std::size_t n = stream_->read_some(std::span(g_scratch.data(), space), ec);
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) break;
+        if (ec == boost::asio::error::eof) {
+            outbound_finished_ = true;
+            tcp_shutdown(pcb_, 0, 1);  // FIN to the app after the bytes already queued
+            tcp_output(pcb_);
+            maybe_done();
+            return;
+        }
+        if (ec) {
+            spdlog::debug("tcp {} -> {}: read from outbound: {}", source_.to_string(),
+                          destination_.to_string(), ec.message());
+            if (queued) tcp_output(pcb_);
+            close(CloseReason::outbound_reset);
+            return;
+        }
+        touch();
+        queued = true;
+        if (!queue_to_app(g_scratch.data(), n)) {
+            if (pcb_ != nullptr) tcp_output(pcb_);
+            return;
+        }
+        if (n < space) break;
     }
-    boost::system::error_code ec;
-    const std::size_t n = stream_->read_some(std::span(g_scratch.data(), space), ec);
-    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
-        do_read_outbound();
-        return;
-    }
-    if (ec == boost::asio::error::eof) {
-        outbound_finished_ = true;
-        tcp_shutdown(pcb_, 0, 1);  // FIN to the app after the bytes already queued
-        tcp_output(pcb_);
-        maybe_done();
-        return;
-    }
-    if (ec) {
-        spdlog::debug("tcp {} -> {}: read from outbound: {}", source_.to_string(),
-                      destination_.to_string(), ec.message());
-        close(CloseReason::outbound_reset);
-        return;
-    }
-    touch();
-    if (!push_to_app(g_scratch.data(), n)) return;
-    do_read_outbound();
+    if (queued) tcp_output(pcb_);
+    if (!waiting_app_space_) do_read_outbound();
 }
 
-// Copies into lwIP; what lwIP cannot queue now (segment count limit) waits in
-// to_app_pending_, which on_app_sent() drains before reading more.
-bool TcpSession::push_to_app(const std::uint8_t* data, std::size_t length) {
+// Copies into lwIP without sending (the caller calls tcp_output); what lwIP cannot queue
+// now (segment count limit) waits in to_app_pending_, which on_app_sent() drains before
+// reading more.
+bool TcpSession::queue_to_app(const std::uint8_t* data, std::size_t length) {
     std::size_t offset = 0;
     while (offset < length) {
         const auto chunk = static_cast<u16_t>(std::min<std::size_t>(length - offset, 0xffff));
@@ -280,7 +294,6 @@ bool TcpSession::push_to_app(const std::uint8_t* data, std::size_t length) {
     }
     bytes_to_app_ += offset;
     if (live_) live_->download += offset;
-    tcp_output(pcb_);
     if (offset < length) {
         to_app_pending_.assign(data + offset, data + length);
         waiting_app_space_ = true;
@@ -295,7 +308,9 @@ void TcpSession::on_app_sent(std::uint16_t) {
     if (!to_app_pending_.empty()) {
         std::vector<std::uint8_t> pending;
         pending.swap(to_app_pending_);
-        if (!push_to_app(pending.data(), pending.size())) return;
+        const bool all = queue_to_app(pending.data(), pending.size());
+        tcp_output(pcb_);
+        if (!all) return;
     }
     if (waiting_app_space_) {
         waiting_app_space_ = false;

@@ -8,7 +8,8 @@
 //    therefore stops the app at lwIP's window (TCP_WND), never at our memory.
 //  - outbound -> app: we wait for the socket to be readable, then read at most what
 //    lwIP's send buffer can take (tcp_sndbuf) into one scratch buffer shared by all
-//    sessions and copy it into lwIP. A slow app stops our reads.
+//    sessions and copy it into lwIP, a few times while the socket has more, then send.
+//    A slow app stops our reads.
 // lwIP's callbacks never close the session directly (a pcb must not be freed under
 // lwIP's feet); they post. After tcp_err the pcb is gone and is never touched again.
 #pragma once
@@ -102,7 +103,7 @@ class TcpSession final : public std::enable_shared_from_this<TcpSession>, public
     void on_write_outbound(const boost::system::error_code& ec, std::size_t written);
     void do_read_outbound();
     void on_outbound_readable(const boost::system::error_code& ec);
-    bool push_to_app(const std::uint8_t* data, std::size_t length);
+    bool queue_to_app(const std::uint8_t* data, std::size_t length);
     void finish_app_to_outbound();
     void maybe_done();
     void touch();

@@ -3,6 +3,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -75,16 +76,27 @@ void TunPump::read_batch() {
 
 void TunPump::write(std::span<const std::uint8_t> packet) {
     static const std::uint8_t kPlainHeader[kVirtioNetHeaderSize] = {};
-    write_with_header(std::span<const std::uint8_t>(kPlainHeader, kVirtioNetHeaderSize), packet);
+    const iovec parts[2] = {{const_cast<std::uint8_t*>(kPlainHeader), kVirtioNetHeaderSize},
+                            {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
+    // Without the virtio header the device takes the packet alone.
+    write_gather(vnet_header_ ? std::span<const iovec>(parts, 2)
+                              : std::span<const iovec>(parts + 1, 1));
 }
 
-void TunPump::write_with_header(std::span<const std::uint8_t> header,
-                                std::span<const std::uint8_t> packet) {
-    iovec parts[2] = {{const_cast<std::uint8_t*>(header.data()), header.size()},
-                      {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
+void TunPump::write(const OutgoingPacket& packet) {
+    static const std::uint8_t kPlainHeader[kVirtioNetHeaderSize] = {};
+    std::array<iovec, OutgoingPacket::kMaxParts + 1> parts;
+    std::size_t count = 0;
+    if (vnet_header_)
+        parts[count++] = {const_cast<std::uint8_t*>(kPlainHeader), kVirtioNetHeaderSize};
+    for (const auto& part : packet.parts())
+        parts[count++] = {const_cast<std::uint8_t*>(part.data()), part.size()};
+    write_gather(std::span<const iovec>(parts.data(), count));
+}
+
+void TunPump::write_gather(std::span<const iovec> parts) {
     for (;;) {
-        const ssize_t n =
-            vnet_header_ ? ::writev(fd_, parts, 2) : ::write(fd_, packet.data(), packet.size());
+        const ssize_t n = ::writev(fd_, parts.data(), static_cast<int>(parts.size()));
         if (n >= 0) {
             ++stats_.packets_written;
             return;

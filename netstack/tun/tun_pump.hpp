@@ -16,6 +16,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "netstack/packet/outgoing_packet.hpp"
+
+struct iovec;
+
 namespace shunt::netstack {
 
 class TunPump {
@@ -41,9 +45,11 @@ class TunPump {
     void start();
     void stop();
     void write(std::span<const std::uint8_t> packet);
-    // On an offloading device: the packet with the caller's virtio_net_hdr (a GSO packet).
-    void write_with_header(std::span<const std::uint8_t> header,
-                           std::span<const std::uint8_t> packet);
+    // A packet in parts (lwIP's pbuf chain), gathered by one writev(2).
+    void write(const OutgoingPacket& packet);
+    // On an offloading device: the caller's virtio_net_hdr first, then the packet's parts
+    // (the GSO coalescer's combined packets).
+    void write_gather(std::span<const iovec> parts);
     const Stats& stats() const { return stats_; }
 
   private:

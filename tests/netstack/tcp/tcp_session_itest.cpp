@@ -109,8 +109,7 @@ class TcpSessionTest : public ::testing::Test {
             io_.get_executor(), tun_->fd(), 9000,
             [this](std::span<const std::uint8_t> packet) { stack_->input(packet); });
         stack_ = std::make_unique<LwipStack>(
-            io_.get_executor(), 9000,
-            [this](std::span<const std::uint8_t> packet) { pump_->write(packet); },
+            io_.get_executor(), 9000, [this](OutgoingPacket packet) { pump_->write(packet); },
             [this](tcp_pcb* pcb) { on_accept(pcb); });
         pump_->start();
     }

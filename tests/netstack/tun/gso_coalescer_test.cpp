@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -62,18 +63,54 @@ std::vector<std::uint8_t> segment(std::uint32_t seq, std::size_t payload, std::u
     return p;
 }
 
+// What the writer got, joined: the virtio header, then the packet's parts.
+Written join(std::span<const iovec> parts) {
+    std::vector<std::uint8_t> all;
+    for (const auto& part : parts) {
+        const auto* bytes = static_cast<const std::uint8_t*>(part.iov_base);
+        all.insert(all.end(), bytes, bytes + part.iov_len);
+    }
+    return {{all.begin(), all.begin() + 10}, {all.begin() + 10, all.end()}};
+}
+
 class GsoCoalescerTest : public ::testing::Test {
   protected:
-    GsoCoalescer coalescer_{[this](auto header, auto packet) {
-        written_.push_back({{header.begin(), header.end()}, {packet.begin(), packet.end()}});
-    }};
+    void add(const std::vector<std::uint8_t>& packet) {
+        coalescer_.add(OutgoingPacket(std::span<const std::uint8_t>(packet)));
+    }
+    GsoCoalescer coalescer_{
+        [this](std::span<const iovec> parts) { written_.push_back(join(parts)); },
+        /*partial_checksums=*/false};
     std::vector<Written> written_;
 };
 
+// lwIP's own segments: checksum field left zero for the kernel, packets held by reference.
+class PartialChecksumTest : public ::testing::Test {
+  protected:
+    GsoCoalescer coalescer_{[this](std::span<const iovec> parts) {
+                                written_.push_back(join(parts));
+                                writes_seen_released_.push_back(released_);
+                            },
+                            /*partial_checksums=*/true};
+    std::vector<Written> written_;
+    std::vector<int> writes_seen_released_;
+    int released_ = 0;
+};
+
+// The kernel's part of CHECKSUM_PARTIAL: sum from csum_start, store the complement.
+std::vector<std::uint8_t> finish_checksum(const Written& w) {
+    std::vector<std::uint8_t> p = w.packet;
+    const std::size_t start = host_u16(&w.header[6]);
+    const std::size_t offset = host_u16(&w.header[8]);
+    const std::uint16_t sum = internet_checksum(std::span(p.data() + start, p.size() - start));
+    write_u16(&p[start + offset], sum);
+    return p;
+}
+
 TEST_F(GsoCoalescerTest, ARunOfSegmentsBecomesOneGsoPacketWithAPartialChecksum) {
-    coalescer_.add(segment(1000, 1000, 0x10));
-    coalescer_.add(segment(2000, 1000, 0x10));
-    coalescer_.add(segment(3000, 500, 0x18));  // PSH on the last
+    add(segment(1000, 1000, 0x10));
+    add(segment(2000, 1000, 0x10));
+    add(segment(3000, 500, 0x18));  // PSH on the last
     EXPECT_TRUE(written_.empty()) << "nothing leaves before the flush";
     coalescer_.flush();
     ASSERT_EQ(written_.size(), 1u);
@@ -103,9 +140,9 @@ TEST_F(GsoCoalescerTest, ARunOfSegmentsBecomesOneGsoPacketWithAPartialChecksum) 
 }
 
 TEST_F(GsoCoalescerTest, GapsFlagsAndOtherPacketsKeepOrderAndStayPlain) {
-    coalescer_.add(segment(1000, 1000, 0x10));
-    coalescer_.add(segment(2500, 1000, 0x10));  // not contiguous: a new run
-    coalescer_.add(segment(3500, 0, 0x11));     // FIN without data: plain, after a flush
+    add(segment(1000, 1000, 0x10));
+    add(segment(2500, 1000, 0x10));  // not contiguous: a new run
+    add(segment(3500, 0, 0x11));     // FIN without data: plain, after a flush
     coalescer_.flush();
     ASSERT_EQ(written_.size(), 3u);
     for (const auto& w : written_) EXPECT_EQ(w.header, std::vector<std::uint8_t>(10, 0));
@@ -115,25 +152,112 @@ TEST_F(GsoCoalescerTest, GapsFlagsAndOtherPacketsKeepOrderAndStayPlain) {
 }
 
 TEST_F(GsoCoalescerTest, AShortSegmentEndsTheRunAndSizesStayBelow64K) {
-    coalescer_.add(segment(0, 1000, 0x10));
-    coalescer_.add(segment(1000, 400, 0x10));
-    coalescer_.add(segment(1400, 1000, 0x10));  // after a short one: a new run
+    add(segment(0, 1000, 0x10));
+    add(segment(1000, 400, 0x10));
+    add(segment(1400, 1000, 0x10));  // after a short one: a new run
     for (std::uint32_t seq = 2400; seq < 2400 + 80 * 1000; seq += 1000)
-        coalescer_.add(segment(seq, 1000, 0x10));
+        add(segment(seq, 1000, 0x10));
     coalescer_.flush();
     ASSERT_GE(written_.size(), 3u);
     EXPECT_EQ(written_[0].packet.size(), 40u + 1400u);
     for (const auto& w : written_) EXPECT_LE(w.packet.size(), 65535u);
 }
 
+TEST_F(GsoCoalescerTest, ARunNeedingMoreThanWritevsPartsIsSplit) {
+    // 7-byte segments in 8 parts each: 1024 iovecs would come long before 64 KB.
+    std::vector<std::vector<std::uint8_t>> bytes;
+    for (std::uint32_t seq = 0; seq < 200 * 7; seq += 7) bytes.push_back(segment(seq, 7, 0x10));
+    for (auto& b : bytes) {
+        OutgoingPacket packet;
+        packet.add_part(std::span<const std::uint8_t>(b.data(), 40));
+        for (int i = 0; i < 7; ++i)
+            EXPECT_TRUE(packet.add_part(std::span<const std::uint8_t>(b.data() + 40 + i, 1)));
+        coalescer_.add(std::move(packet));
+    }
+    coalescer_.flush();
+    ASSERT_EQ(written_.size(), 2u) << "200 segments of 8 parts: two writes of <= 1024 parts";
+    std::size_t payload = 0;
+    for (const auto& w : written_) payload += w.packet.size() - 40;
+    EXPECT_EQ(payload, 200u * 7);
+    for (std::size_t i = 0; i < written_[0].packet.size() - 40; ++i)
+        ASSERT_EQ(written_[0].packet[40 + i], static_cast<std::uint8_t>(i)) << i;
+}
+
 TEST_F(GsoCoalescerTest, Ipv6RunsUseTcpV6) {
-    coalescer_.add(segment(0, 1200, 0x10, true));
-    coalescer_.add(segment(1200, 1200, 0x10, true));
+    add(segment(0, 1200, 0x10, true));
+    add(segment(1200, 1200, 0x10, true));
     coalescer_.flush();
     ASSERT_EQ(written_.size(), 1u);
     EXPECT_EQ(written_[0].header[1], 4);  // TCPV6
     EXPECT_EQ(host_u16(&written_[0].header[6]), 40);
     EXPECT_EQ(read_u16(&written_[0].packet[4]), 20 + 2400);
+}
+
+TEST_F(PartialChecksumTest, EveryTcpPacketAsksTheKernelAndVerifiesOnceFinished) {
+    const auto source = IpAddress::from_v4(0x0a000001);
+    const auto destination = IpAddress::from_v4(0x0a000002);
+    auto syn_ack = segment(0, 0, 0x12);
+    auto data = segment(1, 700, 0x18);
+    for (auto* p : {&syn_ack, &data}) write_u16(&(*p)[36], 0);  // lwIP left it to the kernel
+    const auto syn_ack_before = syn_ack;
+    coalescer_.add(OutgoingPacket(std::span<const std::uint8_t>(syn_ack)));
+    coalescer_.add(OutgoingPacket(std::span<const std::uint8_t>(data)));
+    coalescer_.flush();
+    ASSERT_EQ(written_.size(), 2u);
+    for (const auto& w : written_) {
+        EXPECT_EQ(w.header[0], 1) << "NEEDS_CSUM";
+        EXPECT_EQ(w.header[1], 0) << "not GSO";
+        EXPECT_EQ(host_u16(&w.header[6]), 20);
+        EXPECT_EQ(host_u16(&w.header[8]), 16);
+        const auto finished = finish_checksum(w);
+        EXPECT_EQ(transport_checksum(source, destination, 6,
+                                     std::span(finished.data() + 20, finished.size() - 20)),
+                  0);
+    }
+    EXPECT_EQ(syn_ack, syn_ack_before) << "the caller's bytes (lwIP's pbuf) are not written to";
+    EXPECT_EQ(written_[1].packet.size(), data.size());
+}
+
+TEST_F(PartialChecksumTest, Ipv6AndNonTcpPackets) {
+    auto v6 = segment(0, 100, 0x18, true);
+    std::vector<std::uint8_t> udp(28, 0);
+    udp[0] = 0x45;
+    udp[9] = 17;
+    coalescer_.add(OutgoingPacket(std::span<const std::uint8_t>(v6)));
+    coalescer_.add(OutgoingPacket(std::span<const std::uint8_t>(udp)));
+    coalescer_.flush();
+    ASSERT_EQ(written_.size(), 2u);
+    EXPECT_EQ(written_[0].header[0], 1);
+    EXPECT_EQ(host_u16(&written_[0].header[6]), 40);
+    std::array<std::uint8_t, 16> a{}, b{};
+    a[0] = 0xfd;
+    a[15] = 1;
+    b[0] = 0xfd;
+    b[15] = 2;
+    const auto finished = finish_checksum(written_[0]);
+    EXPECT_EQ(transport_checksum(IpAddress::from_v6(a), IpAddress::from_v6(b), 6,
+                                 std::span(finished.data() + 40, finished.size() - 40)),
+              0);
+    EXPECT_EQ(written_[1].header, std::vector<std::uint8_t>(10, 0)) << "UDP as it is";
+    EXPECT_EQ(written_[1].packet, udp);
+}
+
+TEST_F(PartialChecksumTest, HeldSegmentsAreReleasedOnlyAfterTheirWrite) {
+    std::vector<std::vector<std::uint8_t>> bytes = {
+        segment(0, 1000, 0x10), segment(1000, 1000, 0x10), segment(2000, 1000, 0x10)};
+    for (auto& b : bytes) {
+        OutgoingPacket packet(&released_, [](void* owner) { ++*static_cast<int*>(owner); });
+        packet.add_part(std::span<const std::uint8_t>(b.data(), 40));
+        packet.add_part(std::span<const std::uint8_t>(b.data() + 40, b.size() - 40));
+        coalescer_.add(std::move(packet));
+    }
+    EXPECT_EQ(released_, 0) << "held for the run";
+    coalescer_.flush();
+    ASSERT_EQ(written_.size(), 1u);
+    EXPECT_EQ(writes_seen_released_[0], 0) << "the pbufs were alive while written";
+    EXPECT_EQ(released_, 3);
+    EXPECT_EQ(written_[0].header[1], 1) << "GSO TCPv4";
+    EXPECT_EQ(written_[0].packet.size(), 40u + 3000u);
 }
 
 }  // namespace
