@@ -2,10 +2,15 @@
 // kernel's own path between the same two network namespaces, in the same run.
 //
 //   1. throughput: iperf3 from the client namespace to the server namespace, (a) straight
-//      over the veth to the server's web address (the ceiling) and (b) to the fake IP
-//      shunt hands out for www.e2e.test, which shunt maps to the same address; one and
-//      four streams, plus one stream reversed (-R, server -> client). Each through-shunt
-//      run also yields shunt's CPU seconds per GB moved (utime+stime from /proc).
+//      over the veth to the server's web address (the ceiling), (b) to the fake IP shunt
+//      hands out for www.e2e.test, which shunt maps to the same address, and (c) for one
+//      stream each way, through socat relaying from the client namespace's loopback to the
+//      same server: a user-space relay on the same host and route, whose CPU per GB is
+//      the control for shunt's (on veth, much of the peers' TCP work runs in the relay's
+//      system calls, so neither figure is the relay's alone). One and four streams, plus
+//      one stream reversed (-R, server -> client). Each through-shunt run yields shunt's
+//      CPU seconds per GB moved (utime+stime from /proc; user and system apart, per
+//      thread, and bytes per system call).
 //   2. memory: shunt's VmRSS/VmHWM at rest, then with CONNECTIONS idle established
 //      connections through it (made by this process: sockets created inside each
 //      namespace by a thread that joined it), then after they are closed.
@@ -36,6 +41,7 @@ namespace {
 
 constexpr int kIperfPort = 5201;
 constexpr int kIdlePort = 5300;
+constexpr int kRelayPort = 5401;
 
 bool in_fake_range(const std::string& address) {
     return address.rfind("198.18.", 0) == 0 || address.rfind("198.19.", 0) == 0;
@@ -48,6 +54,7 @@ struct Case {
     bool reverse;
     IperfResult direct;
     IperfResult shunt;
+    IperfResult relay;  // socat, for the 1-stream cases
     double ratio() const {
         return direct.gbit_per_s > 0 ? shunt.gbit_per_s / direct.gbit_per_s : 0;
     }
@@ -149,9 +156,16 @@ int main(int argc, char** argv) {
             "bench_netstack: iperf3 %d s per run, client ns -> server ns; direct to %s, through "
             "shunt (TUN mtu %d) to %s (%s)\n",
             seconds, E2eTopology::kWebV4, mtu, fake_ip.c_str(), E2eTopology::kWebSite);
-        std::vector<Case> cases = {{"1 stream", "tun_up_1", 1, false, {}, {}},
-                                   {"4 streams", "tun_up_4", 4, false, {}, {}},
-                                   {"1 stream -R", "tun_down_1", 1, true, {}, {}}};
+        std::vector<Case> cases = {{"1 stream", "tun_up_1", 1, false, {}, {}, {}},
+                                   {"4 streams", "tun_up_4", 4, false, {}, {}, {}},
+                                   {"1 stream -R", "tun_down_1", 1, true, {}, {}, {}}};
+        auto relay = topology.spawn_in_client(
+            {"socat", "-b", "262144",
+             "TCP-LISTEN:" + std::to_string(kRelayPort) + ",bind=127.0.0.1,fork,reuseaddr",
+             std::string("TCP:") + E2eTopology::kWebV4 + ":" + std::to_string(kIperfPort)},
+            {.netns = "", .stdout_path = "", .stderr_path = dir.file("socat.log"), .env = {}});
+        if (!wait_for_tcp_port("127.0.0.1", kRelayPort, 10s, topology.client_ns()))
+            throw std::runtime_error("socat did not start: " + read_file(dir.file("socat.log")));
         bool all_ok = true;
         for (auto& c : cases) {
             // Alternating, so a noisy neighbour on the shared cores hits both sides alike.
@@ -171,6 +185,16 @@ int main(int argc, char** argv) {
                                            .watched_pid = shunt.pid(),
                                            .client_netns = {},
                                            .profile_label = c.profile});
+            if (c.streams == 1)
+                c.relay = run_iperf(topology, {.server = "127.0.0.1",
+                                               .port = kRelayPort,
+                                               .seconds = seconds,
+                                               .streams = c.streams,
+                                               .reverse = c.reverse,
+                                               .watched_pid = relay->pid(),
+                                               .client_netns = {},
+                                               .profile_label = {},
+                                               .watch_children = true});
             for (const auto* r : {&c.direct, &c.shunt})
                 if (!r->ok) {
                     all_ok = false;
@@ -182,10 +206,18 @@ int main(int argc, char** argv) {
                 c.label, c.direct.gbit_per_s, c.shunt.gbit_per_s, c.ratio(),
                 c.shunt.cpu_s_per_gb());
             std::printf(
-                "  %-12s  shunt CPU per thread, s/GB: %s; bytes per read call %.0f, per write "
-                "call %.0f\n",
-                "", c.shunt.threads_text().c_str(), c.shunt.bytes_per_read_call(),
+                "  %-12s  shunt CPU s/GB: user %.2f, system %.2f; per thread: %s; bytes per read "
+                "call %.0f, per write call %.0f\n",
+                "", c.shunt.user_s_per_gb(), c.shunt.system_s_per_gb(),
+                c.shunt.threads_text().c_str(), c.shunt.bytes_per_read_call(),
                 c.shunt.bytes_per_write_call());
+            if (c.streams == 1)
+                std::printf(
+                    "  %-12s  socat relay %6.2f Gbit/s, CPU %.2f s/GB (shunt/socat %.2f)%s\n", "",
+                    c.relay.gbit_per_s, c.relay.cpu_s_per_gb(),
+                    c.relay.cpu_s_per_gb() > 0 ? c.shunt.cpu_s_per_gb() / c.relay.cpu_s_per_gb()
+                                               : 0,
+                    c.relay.ok ? "" : (" (failed: " + c.relay.error + ")").c_str());
         }
 
         if (!is_running(shunt.pid())) {
@@ -220,13 +252,17 @@ int main(int argc, char** argv) {
             single_ratio, single_ratio >= 0.5 ? "met" : "MISSED", m.accepted,
             mb(m.with_idle.rss_kb), mb(m.with_idle.rss_kb) <= 60 ? "met" : "MISSED");
         std::printf(
-            "RESULT tun_up_cpu_s_per_gb=%.3f tun_down_cpu_s_per_gb=%.3f direct_1_gbps=%.2f "
+            "RESULT tun_up_cpu_s_per_gb=%.3f tun_down_cpu_s_per_gb=%.3f "
+            "relay_up_cpu_s_per_gb=%.3f relay_down_cpu_s_per_gb=%.3f tun_up_user_s_per_gb=%.3f "
+            "tun_down_user_s_per_gb=%.3f direct_1_gbps=%.2f "
             "shunt_1_gbps=%.2f ratio_1=%.2f direct_4_gbps=%.2f "
             "shunt_4_gbps=%.2f ratio_4=%.2f direct_1r_gbps=%.2f shunt_1r_gbps=%.2f ratio_1r=%.2f "
             "shunt_cpu_s_per_gb_1=%.2f shunt_cpu_s_per_gb_4=%.2f shunt_cpu_s_per_gb_1r=%.2f "
             "rss_start_mb=%.1f rss_idle_mb=%.1f hwm_idle_mb=%.1f rss_after_mb=%.1f "
             "idle_connections=%d kb_per_connection=%.2f tun_mtu=%d\n",
             cases[0].shunt.cpu_s_per_gb(), cases[2].shunt.cpu_s_per_gb(),
+            cases[0].relay.cpu_s_per_gb(), cases[2].relay.cpu_s_per_gb(),
+            cases[0].shunt.user_s_per_gb(), cases[2].shunt.user_s_per_gb(),
             cases[0].direct.gbit_per_s, cases[0].shunt.gbit_per_s, cases[0].ratio(),
             cases[1].direct.gbit_per_s, cases[1].shunt.gbit_per_s, cases[1].ratio(),
             cases[2].direct.gbit_per_s, cases[2].shunt.gbit_per_s, cases[2].ratio(),

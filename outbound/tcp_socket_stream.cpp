@@ -1,5 +1,7 @@
 #include "outbound/tcp_socket_stream.hpp"
 
+#include <limits>
+
 #include <boost/asio/write.hpp>
 
 namespace shunt::outbound {
@@ -16,7 +18,14 @@ TcpSocketStream::~TcpSocketStream() {
 void TcpSocketStream::async_write(std::vector<boost::asio::const_buffer> buffers,
                                   WriteHandler handler) {
     // asio copies the buffer sequence into the operation; the bytes stay the caller's.
-    boost::asio::async_write(socket_, buffers, std::move(handler));
+    // Its default condition (transfer_all) caps each sendmsg at 64 KB: let one system call
+    // take every part it can gather (up to 64 pbufs, as much as the app's window holds).
+    boost::asio::async_write(
+        socket_, buffers,
+        [](const boost::system::error_code& ec, std::size_t) -> std::size_t {
+            return ec ? 0 : std::numeric_limits<std::size_t>::max();
+        },
+        std::move(handler));
 }
 
 void TcpSocketStream::async_wait_readable(WaitHandler handler) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,7 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
     if (options.watched_pid && !options.profile_label.empty())
         profile.emplace(options.watched_pid, options.profile_label);
     const double cpu_before = options.watched_pid ? cpu_seconds(options.watched_pid) : 0;
+    const CpuTimes times_before = options.watched_pid ? cpu_times(options.watched_pid) : CpuTimes{};
     const ThreadCpu threads_before =
         options.watched_pid ? thread_cpu_seconds(options.watched_pid) : ThreadCpu{};
     const SyscallCounts calls_before =
@@ -84,8 +86,15 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
                          ? topology.run_in_client(argv, timeout)
                          : test::run_command(argv, timeout, options.client_netns);
     IperfResult result;
+    // A forking relay's children end with the connections; their CPU shows in the parent
+    // once it reaped them.
+    if (options.watch_children) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     if (options.watched_pid) {
         result.watched_cpu_s = cpu_seconds(options.watched_pid) - cpu_before;
+        const CpuTimes after = cpu_times(options.watched_pid);
+        result.watched_times = {after.user - times_before.user, after.system - times_before.system,
+                                after.children - times_before.children};
+        if (options.watch_children) result.watched_cpu_s += result.watched_times.children;
         result.watched_threads =
             thread_cpu_delta(threads_before, thread_cpu_seconds(options.watched_pid));
         const SyscallCounts calls_after = syscall_counts(options.watched_pid);

@@ -17,10 +17,11 @@ struct IperfOptions {
     int port = 5201;
     int seconds = 5;
     int streams = 1;
-    bool reverse = false;       // -R: server -> client
-    pid_t watched_pid = 0;      // whose CPU time to sample; 0: none
-    std::string client_netns;   // run the client here instead of the topology's client
-    std::string profile_label;  // perf-records watched_pid as LABEL (SHUNT_BENCH_PROFILE)
+    bool reverse = false;         // -R: server -> client
+    pid_t watched_pid = 0;        // whose CPU time to sample; 0: none
+    std::string client_netns;     // run the client here instead of the topology's client
+    std::string profile_label;    // perf-records watched_pid as LABEL (SHUNT_BENCH_PROFILE)
+    bool watch_children = false;  // count watched_pid's children too (a forking relay)
 };
 
 struct IperfResult {
@@ -29,12 +30,16 @@ struct IperfResult {
     double gbit_per_s = 0;           // received by the receiver, over the run
     double bytes = 0;                // received by the receiver
     double watched_cpu_s = 0;        // CPU seconds of watched_pid during the run
+    CpuTimes watched_times;          // the same, split (children: reaped by the end of the run)
     ThreadCpu watched_threads;       // the same, per thread name
     SyscallCounts watched_syscalls;  // read- and write-type system calls during the run
     double cpu_s_per_gb() const      // watched process's CPU seconds per 10^9 bytes moved
     {
         return bytes > 0 ? watched_cpu_s / (bytes / 1e9) : 0;
     }
+    double user_s_per_gb() const { return per_gb(watched_times.user); }
+    double system_s_per_gb() const { return per_gb(watched_times.system); }
+    double per_gb(double seconds) const { return bytes > 0 ? seconds / (bytes / 1e9) : 0; }
     // One thread's (by name) CPU seconds per 10^9 bytes moved.
     double thread_cpu_s_per_gb(const std::string& name) const;
     // Bytes moved per read-type / write-type system call of the watched process.

@@ -14,29 +14,40 @@ namespace shunt::bench {
 
 namespace {
 
-// utime + stime of one /proc/.../stat file; the name between the parentheses into `name`.
-double stat_cpu_seconds(const std::string& path, std::string* name) {
+// utime, stime, cutime, cstime of one /proc/.../stat file; the name between the
+// parentheses into `name`.
+CpuTimes stat_cpu_times(const std::string& path, std::string* name) {
     std::ifstream in(path);
     const std::string stat((std::istreambuf_iterator<char>(in)), {});
     const auto open_paren = stat.find('(');
     const auto close_paren = stat.rfind(')');
-    if (open_paren == std::string::npos || close_paren == std::string::npos) return 0;
+    if (open_paren == std::string::npos || close_paren == std::string::npos) return {};
     if (name) *name = stat.substr(open_paren + 1, close_paren - open_paren - 1);
-    // Fields after "(comm)" start at field 3 (state); utime is 14, stime 15.
+    // Fields after "(comm)" start at field 3 (state); utime is 14, stime 15, cutime 16,
+    // cstime 17.
     std::istringstream fields(stat.substr(close_paren + 2));
     std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    unsigned long long ticks[4] = {};
+    for (int i = 3; i <= 17 && fields >> field; ++i)
+        if (i >= 14) ticks[i - 14] = std::stoull(field);
+    const auto hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return {static_cast<double>(ticks[0]) / hz, static_cast<double>(ticks[1]) / hz,
+            static_cast<double>(ticks[2] + ticks[3]) / hz};
+}
+
+double stat_cpu_seconds(const std::string& path, std::string* name) {
+    const CpuTimes t = stat_cpu_times(path, name);
+    return t.user + t.system;
 }
 
 }  // namespace
 
 double cpu_seconds(pid_t pid) {
     return stat_cpu_seconds("/proc/" + std::to_string(pid) + "/stat", nullptr);
+}
+
+CpuTimes cpu_times(pid_t pid) {
+    return stat_cpu_times("/proc/" + std::to_string(pid) + "/stat", nullptr);
 }
 
 ThreadCpu thread_cpu_seconds(pid_t pid) {

@@ -13,6 +13,14 @@ namespace shunt::bench {
 
 // utime + stime in seconds.
 double cpu_seconds(pid_t pid);
+// The same split: user space (shunt's own code and libraries) and the kernel (system calls,
+// and the softirq work the kernel does in them: on a veth path, much of the peers' TCP).
+struct CpuTimes {
+    double user = 0;
+    double system = 0;
+    double children = 0;  // cutime + cstime of reaped children (a forking relay)
+};
+CpuTimes cpu_times(pid_t pid);
 
 // CPU seconds (utime + stime) of each thread, by the thread's name (comm; threads of
 // one name are summed: asio's workers, several carriers' threads).
