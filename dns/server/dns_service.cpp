@@ -30,16 +30,25 @@ DnsService::DnsService(boost::asio::any_io_executor executor, std::shared_ptr<co
       config_(config),
       pool_(open_pool(config->dns)),
       redir_memory_(config->dns.redir_host_memory),
-      handler_(*pool_, redir_memory_, stats_) {
+      handler_(*pool_, redir_memory_, stats_, executor_, executor_),
+      answer_thread_("shunt-dns"),
+      answer_handler_(*pool_, redir_memory_, stats_, answer_thread_.executor(), executor_) {
     auto policy = DnsPolicy::build(executor_, config_);
     // Names the filter covers now must not keep addresses from an older config.
     auto dropped = pool_->drop_if([&](std::string_view name) { return policy->is_filtered(name); });
     if (dropped) spdlog::info("dns: dropped {} fake-IP mappings of names now filtered", dropped);
-    handler_.set_policy(std::move(policy));
+    set_policy(std::move(policy));
 }
 
 DnsService::~DnsService() {
     stop();
+}
+
+void DnsService::set_policy(std::shared_ptr<const DnsPolicy> policy) {
+    // The answer thread's old policy comes back here to be released: its resolver's
+    // sockets belong to this loop.
+    auto old = answer_thread_.call([&] { return answer_handler_.exchange_policy(policy); });
+    handler_.exchange_policy(std::move(policy));
 }
 
 void DnsService::start() {
@@ -55,7 +64,8 @@ void DnsService::open_listeners(const std::vector<Endpoint>& endpoints, const Dn
     std::vector<std::shared_ptr<UdpListener>> udp;
     std::vector<std::shared_ptr<TcpListener>> tcp;
     for (const auto& endpoint : endpoints) {
-        udp.push_back(std::make_shared<UdpListener>(executor_, endpoint, handler_));
+        udp.push_back(
+            std::make_shared<UdpListener>(answer_thread_.executor(), endpoint, answer_handler_));
         tcp.push_back(std::make_shared<TcpListener>(executor_, endpoint, handler_,
                                                     dns.tcp_idle_timeout, dns.max_tcp_clients));
     }
@@ -63,14 +73,18 @@ void DnsService::open_listeners(const std::vector<Endpoint>& endpoints, const Dn
     close_listeners();
     udp_ = std::move(udp);
     tcp_ = std::move(tcp);
-    for (auto& l : udp_) l->start();
+    answer_thread_.call([this] {
+        for (auto& l : udp_) l->start();
+    });
     for (auto& l : tcp_) l->start();
     for (const auto& endpoint : endpoints)
         spdlog::info("dns: listening on {} (udp, tcp)", endpoint.to_string());
 }
 
 void DnsService::close_listeners() {
-    for (auto& l : udp_) l->close();
+    answer_thread_.call([this] {
+        for (auto& l : udp_) l->close();
+    });
     for (auto& l : tcp_) l->close();
     udp_.clear();
     tcp_.clear();
@@ -91,7 +105,7 @@ void DnsService::reload(std::shared_ptr<const Config> config) {
     if (dropped) spdlog::info("dns: dropped {} fake-IP mappings of names now filtered", dropped);
     redir_memory_.set_capacity(dns.redir_host_memory);
     // The old policy's resolver is not closed: queries in flight hold it and finish.
-    handler_.set_policy(std::move(policy));
+    set_policy(std::move(policy));
     config_ = std::move(config);
 }
 
@@ -129,6 +143,9 @@ void DnsService::stop() {
     if (stopped_) return;
     stopped_ = true;
     close_listeners();
+    // Nothing runs there any more: what it holds is this loop's to release.
+    answer_thread_.stop();
+    answer_handler_.exchange_policy(nullptr);
     if (handler_.policy()) handler_.policy()->resolver->close();
     try {
         pool_->flush();

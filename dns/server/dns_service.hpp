@@ -1,6 +1,13 @@
 // The DNS server as one service: the fake-IP pool, the redir-host memory, the current
 // DnsPolicy and the UDP/TCP listeners on every [dns] listen address. Lives on the
 // event loop that runs it; start/reload/stop are called from that loop.
+//
+// UDP queries, nearly all of a client's, are answered on a thread that does nothing else
+// ("shunt-dns"): a burst of packets on the data path never delays an answer, and a second
+// core answers while the first relays. Its QueryHandler sends what needs an upstream to
+// the resolver on this loop and gets the answer back (query_handler.hpp). TCP clients and
+// queries hijacked on the TUN are answered on this loop by a handler of their own; both
+// handlers share the pool (it locks), the stats (atomics) and the policy (immutable).
 #pragma once
 
 #include <functional>
@@ -17,6 +24,7 @@
 #include "dns/redir/redir_host_memory.hpp"
 #include "dns/server/dns_stats.hpp"
 #include "dns/server/query_handler.hpp"
+#include "net/event_loop_thread.hpp"
 
 namespace shunt::dns {
 
@@ -69,6 +77,7 @@ class DnsService {
 
   private:
     void open_listeners(const std::vector<Endpoint>& endpoints, const DnsConfig& dns);
+    void set_policy(std::shared_ptr<const DnsPolicy> policy);
     void close_listeners();
 
     boost::asio::any_io_executor executor_;
@@ -76,7 +85,9 @@ class DnsService {
     std::unique_ptr<FakeIpPool> pool_;
     RedirHostMemory redir_memory_;
     DnsStats stats_;
-    QueryHandler handler_;
+    QueryHandler handler_;           // TCP and hijacked queries, on this loop
+    EventLoopThread answer_thread_;  // before the listeners bound to it: it outlives them
+    QueryHandler answer_handler_;    // UDP queries, on the answer thread
     std::vector<std::shared_ptr<UdpListener>> udp_;
     std::vector<std::shared_ptr<TcpListener>> tcp_;
     bool stopped_ = false;

@@ -1,6 +1,7 @@
 #include "dns/server/query_handler.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 
 #include "dns/resolve/message_scan.hpp"
@@ -114,29 +115,40 @@ void QueryHandler::forward(std::span<const std::uint8_t> packet, const Query& qu
                            Transport transport, AsyncReply reply) {
     DnsStats::bump(stats_.forwarded);
     ++inflight_;
-    // The callback outlives this call: it keeps the policy (and so the resolver) it
-    // started with, and its own copies of the query bytes and fields.
-    auto policy = policy_;
-    std::vector<std::uint8_t> query_bytes(packet.begin(), packet.end());
-    Query q = query;
-    policy->resolver->resolve(
-        query_bytes, q.name, q.qtype, q.qclass,
-        [this, policy, query_bytes, q, transport, reply = std::move(reply)](
-            boost::system::error_code ec, std::vector<std::uint8_t> response) mutable {
-            --inflight_;
-            if (ec == boost::asio::error::operation_aborted) return;  // shutting down
-            if (ec || response.size() < kHeaderSize) {
-                DnsStats::bump(stats_.servfail);
-                spdlog::debug("dns: {} type {}: upstream failed: {}", q.name, q.qtype,
-                              ec.message());
-                response.clear();
-                write_empty_answer(query_bytes, q, Rcode::servfail, response);
-            } else if (policy->dns().mode == DnsMode::redir_host &&
-                       (q.qtype == kTypeA || q.qtype == kTypeAaaa)) {
-                redir_memory_.remember(q.name, answer_addresses(response));
-            }
-            if (transport == Transport::udp) truncate_for_udp(response, q.edns_udp_size);
-            reply(std::move(response));
+    // The work outlives this call: it keeps the policy (and so the resolver) it started
+    // with, and its own copies of the query bytes and fields. Every copy of the policy
+    // ends on the resolver's loop.
+    boost::asio::dispatch(
+        resolver_, [this, policy = policy_,
+                    query_bytes = std::vector<std::uint8_t>(packet.begin(), packet.end()),
+                    q = query, transport, reply = std::move(reply)]() mutable {
+            auto& resolver = *policy->resolver;
+            auto bytes = query_bytes;
+            resolver.resolve(
+                bytes, q.name, q.qtype, q.qclass,
+                [this, policy = std::move(policy), query_bytes = std::move(query_bytes), q,
+                 transport, reply = std::move(reply)](boost::system::error_code ec,
+                                                      std::vector<std::uint8_t> response) mutable {
+                    if (ec == boost::asio::error::operation_aborted) {  // shutting down
+                        response.clear();
+                    } else if (ec || response.size() < kHeaderSize) {
+                        DnsStats::bump(stats_.servfail);
+                        spdlog::debug("dns: {} type {}: upstream failed: {}", q.name, q.qtype,
+                                      ec.message());
+                        response.clear();
+                        write_empty_answer(query_bytes, q, Rcode::servfail, response);
+                    } else if (policy->dns().mode == DnsMode::redir_host &&
+                               (q.qtype == kTypeA || q.qtype == kTypeAaaa)) {
+                        redir_memory_.remember(q.name, answer_addresses(response));
+                    }
+                    if (transport == Transport::udp && !response.empty())
+                        truncate_for_udp(response, q.edns_udp_size);
+                    boost::asio::dispatch(home_, [this, reply = std::move(reply),
+                                                  response = std::move(response)]() mutable {
+                        --inflight_;
+                        reply(std::move(response));
+                    });
+                });
         });
 }
 

@@ -8,6 +8,13 @@
 //   everything else     → the resolver (real upstreams), SERVFAIL when it fails
 // Answers known at once are written synchronously into the caller's buffer: that path
 // allocates nothing and never touches ldns. Only forwarded queries go asynchronous.
+//
+// Threads: a handler runs on one thread (its `home`); the resolver's sockets live on the
+// main loop (`resolver`). A forwarded query crosses to the resolver's loop and its answer
+// comes back home, so the DNS answer thread never touches the resolver and the main loop
+// never touches the answer thread's listeners. Both may be the same loop (TCP clients,
+// hijacked queries from the TUN). The policy may only be released on the resolver's loop:
+// exchange_policy() hands the old one back to the caller for that.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +22,8 @@
 #include <memory>
 #include <span>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "dns/pool/fake_ip_pool.hpp"
 #include "dns/redir/redir_host_memory.hpp"
@@ -33,10 +42,19 @@ class QueryHandler {
     // "send nothing".
     using AsyncReply = std::function<void(std::vector<std::uint8_t> response)>;
 
-    QueryHandler(FakeIpPool& pool, RedirHostMemory& redir_memory, DnsStats& stats)
-        : pool_(pool), redir_memory_(redir_memory), stats_(stats) {}
+    QueryHandler(FakeIpPool& pool, RedirHostMemory& redir_memory, DnsStats& stats,
+                 boost::asio::any_io_executor home, boost::asio::any_io_executor resolver)
+        : pool_(pool),
+          redir_memory_(redir_memory),
+          stats_(stats),
+          home_(std::move(home)),
+          resolver_(std::move(resolver)) {}
 
-    void set_policy(std::shared_ptr<const DnsPolicy> policy) { policy_ = std::move(policy); }
+    // On the handler's thread; returns the previous policy.
+    std::shared_ptr<const DnsPolicy> exchange_policy(std::shared_ptr<const DnsPolicy> policy) {
+        policy_.swap(policy);
+        return policy;
+    }
     const std::shared_ptr<const DnsPolicy>& policy() const { return policy_; }
 
     // answered: `out` holds the response. pending: `make_reply()` was called once and
@@ -53,6 +71,8 @@ class QueryHandler {
     FakeIpPool& pool_;
     RedirHostMemory& redir_memory_;
     DnsStats& stats_;
+    boost::asio::any_io_executor home_;
+    boost::asio::any_io_executor resolver_;
     std::shared_ptr<const DnsPolicy> policy_;
     ParseResult parsed_;  // reused: no allocation per query once names have been seen
     std::size_t inflight_ = 0;

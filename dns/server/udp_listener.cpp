@@ -88,11 +88,14 @@ void UdpListener::drain() {
                 const sockaddr_storage* peer;
                 socklen_t peer_len;
             } context{this, &peer, peer_len};
+            // Weak: the reply travels through the resolver's loop, which must never be
+            // the one to destroy this listener.
             auto outcome = handler_.handle(packet, Transport::udp, response, [&context] {
                 return QueryHandler::AsyncReply(
-                    [self = context.self->shared_from_this(), peer = *context.peer,
+                    [weak = context.self->weak_from_this(), peer = *context.peer,
                      peer_len = context.peer_len](std::vector<std::uint8_t> r) {
-                        if (!r.empty()) self->send_later(peer, peer_len, std::move(r));
+                        auto self = weak.lock();
+                        if (self && !r.empty()) self->send_later(peer, peer_len, std::move(r));
                     });
             });
             if (outcome != QueryHandler::Outcome::answered) continue;

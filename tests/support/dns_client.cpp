@@ -31,21 +31,32 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline) {
 std::optional<std::vector<std::uint8_t>> udp_exchange(int port,
                                                       std::span<const std::uint8_t> packet,
                                                       std::chrono::milliseconds timeout) {
-    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    auto sa = loopback(port);
-    ::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    pollfd p{fd, POLLIN, 0};
-    std::optional<std::vector<std::uint8_t>> reply;
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
-        std::vector<std::uint8_t> buffer(65535);
-        auto n = ::recv(fd, buffer.data(), buffer.size(), 0);
-        if (n >= 0) {
-            buffer.resize(static_cast<std::size_t>(n));
-            reply = std::move(buffer);
-        }
-    }
-    ::close(fd);
-    return reply;
+    UdpDnsClient client(port);
+    client.send(packet);
+    return client.receive(timeout);
+}
+
+UdpDnsClient::UdpDnsClient(int port) : fd_(::socket(AF_INET, SOCK_DGRAM, 0)), port_(port) {
+    if (fd_ < 0) throw std::runtime_error("cannot open a UDP socket");
+}
+
+UdpDnsClient::~UdpDnsClient() {
+    ::close(fd_);
+}
+
+void UdpDnsClient::send(std::span<const std::uint8_t> packet) {
+    auto sa = loopback(port_);
+    ::sendto(fd_, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+}
+
+std::optional<std::vector<std::uint8_t>> UdpDnsClient::receive(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
+    std::vector<std::uint8_t> buffer(65535);
+    const auto n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n < 0) return std::nullopt;
+    buffer.resize(static_cast<std::size_t>(n));
+    return buffer;
 }
 
 TcpDnsClient::TcpDnsClient(int port) {

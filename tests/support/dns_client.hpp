@@ -15,6 +15,24 @@ std::optional<std::vector<std::uint8_t>> udp_exchange(int port,
                                                       std::span<const std::uint8_t> packet,
                                                       std::chrono::milliseconds timeout);
 
+// One UDP socket for a conversation: send now, read the reply later (a query left
+// pending while the test does something else).
+class UdpDnsClient {
+  public:
+    explicit UdpDnsClient(int port);  // to 127.0.0.1:port
+    ~UdpDnsClient();
+    UdpDnsClient(const UdpDnsClient&) = delete;
+    UdpDnsClient& operator=(const UdpDnsClient&) = delete;
+
+    void send(std::span<const std::uint8_t> packet);
+    // The next datagram, or nullopt when none came within `timeout`.
+    std::optional<std::vector<std::uint8_t>> receive(std::chrono::milliseconds timeout);
+
+  private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
 class TcpDnsClient {
   public:
     explicit TcpDnsClient(int port);  // connects to 127.0.0.1:port; throws on failure

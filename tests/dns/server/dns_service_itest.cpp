@@ -8,9 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -47,6 +50,7 @@ class RunningService {
         thread_.join();
     }
     dns::DnsService& service() { return *service_; }
+    boost::asio::io_context::executor_type executor() { return io_.get_executor(); }
 
   private:
     boost::asio::io_context io_{1};
@@ -112,6 +116,72 @@ TEST_F(DnsServiceTest, ServesEveryListenAddressIncludingIpv6) {
     ASSERT_EQ(r4.lines().size(), 1u) << r4.out;
     EXPECT_EQ(r6.out, r4.out);
     EXPECT_EQ(r6tcp.out, r4.out);
+}
+
+// UDP answers come from the answer thread: with the main loop blocked, fake-IP answers
+// still come, a forwarded query waits for the resolver on the main loop and is answered
+// once it runs, and the thread carries its name.
+TEST_F(DnsServiceTest, UdpIsAnsweredOnItsOwnThreadWhileTheMainLoopIsBusy) {
+    RunningService running(config_from(base_config()));
+    std::promise<void> release;
+    std::promise<void> blocked;
+    boost::asio::post(running.executor(), [&] {
+        blocked.set_value();
+        release.get_future().wait();
+    });
+    blocked.get_future().wait();
+
+    UdpDnsClient forwarded(port);
+    forwarded.send(make_query("www.test", 15));  // MX: only unbound knows it
+    for (int i = 0; i < 50; ++i) {
+        auto a = addresses_of(port, "name" + std::to_string(i) + ".example", 1);
+        ASSERT_EQ(a.size(), 1u) << "fake answer " << i << " while the main loop is blocked";
+        EXPECT_TRUE(in_fake_range(a[0].to_string()));
+    }
+    // The resolver lives on the blocked loop: nothing can have answered the MX query.
+    EXPECT_FALSE(forwarded.receive(200ms)) << "answered without the resolver's loop";
+    release.set_value();
+    auto mx = forwarded.receive(3s);
+    ASSERT_TRUE(mx) << "the forwarded query was lost crossing threads";
+    EXPECT_EQ(rcode_of(*mx), 0);
+    EXPECT_GE(mx->size(), 40u) << "an MX answer, not an empty one";
+
+    bool named = false;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(entry.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        named = named || name == "shunt-dns";
+    }
+    EXPECT_TRUE(named) << "no thread named shunt-dns";
+}
+
+// Reloads swap the answer thread's policy while it answers: every query gets an answer,
+// forwarded ones included (ASan/TSan watch the hand-offs).
+TEST_F(DnsServiceTest, ReloadsWhileTheAnswerThreadServes) {
+    RunningService running(config_from(base_config()));
+    std::atomic<bool> done{false};
+    std::atomic<int> answered{0}, lost{0};
+    std::thread client([&] {
+        for (int i = 0; !done; ++i) {
+            const bool forward = i % 4 == 0;
+            auto reply =
+                udp_exchange(port,
+                             make_query(forward ? "www.test" : "r" + std::to_string(i) + ".example",
+                                        forward ? 15 : 1),
+                             3s);
+            (reply && rcode_of(*reply) == 0 ? answered : lost)++;
+        }
+    });
+    for (int i = 0; i < 30; ++i) {
+        const auto filter = "fake_ip_filter = [\"+.f" + std::to_string(i) + ".example\"]\n";
+        running.call([&] { running.service().reload(config_from(base_config(filter))); });
+        std::this_thread::sleep_for(20ms);
+    }
+    done = true;
+    client.join();
+    EXPECT_GT(answered.load(), 30);
+    EXPECT_EQ(lost.load(), 0);
 }
 
 TEST_F(DnsServiceTest, ListenAddressInUseIsAStartupErrorNamingIt) {
