@@ -15,10 +15,14 @@
 //      also (c) a Socks5Outbound stream -> dante -> iperf3 -s, the same two hops as mux
 //      without TLS, for scale (its Gbit/s only).
 //   3. head-of-line: B (iperf3) on a one-carrier pool alone and beside a stalled stream.
+//   4. tun: the product's own path, shunt with its TUN in "client" and a mux proxy with 2
+//      carriers (rules: MATCH to it): iperf3 -c to the fake IP of www.e2e.test with 1 and
+//      4 streams, taking turns. Per-thread CPU of shunt per GB (the netstack thread is
+//      "shunt", the main loop), the mux-server's CPU per GB, and 4 streams over 1.
 // Throughput and head-of-line runs take turns, three of each; medians are reported.
 // Everything shares the machine's cores with nginx/dante/iperf3, as on a small router.
 //
-// usage: bench_outbound [SECONDS=6] [REQUESTS=2000] [PARTS=requests,throughput,hol]
+// usage: bench_outbound [SECONDS=6] [REQUESTS=2000] [PARTS=requests,throughput,hol,tun]
 //        needs root
 #include <unistd.h>
 
@@ -44,6 +48,7 @@
 #include "tests/support/dante_server.hpp"
 #include "tests/support/e2e_topology.hpp"
 #include "tests/support/nginx_server.hpp"
+#include "tests/support/shunt_in_namespace.hpp"
 
 using namespace shunt;
 using namespace shunt::bench;
@@ -64,11 +69,12 @@ struct Parts {
     bool requests = true;
     bool throughput = true;
     bool head_of_line = true;
+    bool tun = true;
 };
 
-// "requests,throughput,hol" or any subset; an unknown name selects nothing (usage).
+// "requests,throughput,hol,tun" or any subset; an unknown name selects nothing (usage).
 Parts parse_parts(const std::string& list) {
-    Parts parts{false, false, false};
+    Parts parts{false, false, false, false};
     std::size_t begin = 0;
     while (begin <= list.size()) {
         const std::size_t end = std::min(list.find(',', begin), list.size());
@@ -79,8 +85,10 @@ Parts parse_parts(const std::string& list) {
             parts.throughput = true;
         else if (name == "hol")
             parts.head_of_line = true;
+        else if (name == "tun")
+            parts.tun = true;
         else
-            return Parts{false, false, false};
+            return Parts{false, false, false, false};
         begin = end + 1;
     }
     return parts;
@@ -167,6 +175,85 @@ struct RequestFigures {
     double p99() const { return percentile(run.latencies_ms, 99); }
 };
 
+struct TunMuxFigures {
+    bool ok = true;
+    std::string result;  // RESULT keys
+};
+
+// Part 4: shunt itself (TUN -> lwIP -> mux, 2 carriers) with 1 and 4 iperf3 streams.
+TunMuxFigures measure_tun_mux(const test::E2eTopology& topology, const MuxServerProcess& server,
+                              int seconds) {
+    TunMuxFigures f;
+    const std::string proxies =
+        "[[proxies]]\nname = \"vps\"\ntype = \"mux\"\nserver = \"" + server.options().address +
+        "\"\nport = " + std::to_string(server.options().port) + "\npassword = \"" +
+        server.options().password + "\"\nca = \"" + server.ca_file() + "\"\nsni = \"" +
+        server.options().server_name + "\"\ncarriers = 2\n";
+    test::ShuntInNamespace shunt(topology, {.extra_dns = "",
+                                            .extra_tun = "",
+                                            .top_level = "rules = [\"MATCH,vps\"]\n",
+                                            .extra_sections = proxies});
+    shunt.start();
+    const std::string fake_ip = shunt.resolve(test::E2eTopology::kWebSite);
+    std::vector<IperfResult> one_runs, four_runs;
+    std::vector<double> server_cpu_one, server_cpu_four;
+    for (int round = 0; round < kRounds; ++round) {
+        for (int streams : {1, 4}) {
+            const double server_before = cpu_seconds(server.pid());
+            auto run = run_iperf(
+                topology, {.server = fake_ip,
+                           .port = kIperfPort,
+                           .seconds = seconds,
+                           .streams = streams,
+                           .reverse = false,
+                           .watched_pid = shunt.pid(),
+                           .client_netns = {},
+                           .profile_label = round == 0 ? "tun_mux_" + std::to_string(streams) : "",
+                           .watch_children = false});
+            const double server_cpu = cpu_seconds(server.pid()) - server_before;
+            if (!run.ok) {
+                f.ok = false;
+                std::printf("  tun -> mux, %d streams: iperf3 failed: %s\n", streams,
+                            run.error.c_str());
+            }
+            (streams == 1 ? server_cpu_one : server_cpu_four)
+                .push_back(run.bytes > 0 ? server_cpu / (run.bytes / 1e9) : 0);
+            (streams == 1 ? one_runs : four_runs).push_back(std::move(run));
+        }
+    }
+    auto median_of = [](std::vector<IperfResult>& runs) {
+        std::sort(runs.begin(), runs.end(),
+                  [](const auto& a, const auto& b) { return a.gbit_per_s < b.gbit_per_s; });
+        return runs[runs.size() / 2];
+    };
+    std::sort(server_cpu_one.begin(), server_cpu_one.end());
+    std::sort(server_cpu_four.begin(), server_cpu_four.end());
+    const auto one = median_of(one_runs);
+    const auto four = median_of(four_runs);
+    const double server_one = server_cpu_one[server_cpu_one.size() / 2];
+    const double server_four = server_cpu_four[server_cpu_four.size() / 2];
+    const double four_over_one = one.gbit_per_s > 0 ? four.gbit_per_s / one.gbit_per_s : 0;
+    std::printf("  tun -> mux (shunt with 2 carriers), median of %d runs of %d s:\n", kRounds,
+                seconds);
+    for (const auto* r : {&one, &four}) {
+        const bool single = r == &one;
+        std::printf(
+            "    %d stream%s %6.2f Gbit/s  shunt %.2f s/GB (user %.2f, system %.2f), "
+            "mux-server %.2f s/GB; shunt per thread: %s\n",
+            single ? 1 : 4, single ? " " : "s", r->gbit_per_s, r->cpu_s_per_gb(),
+            r->user_s_per_gb(), r->system_s_per_gb(), single ? server_one : server_four,
+            r->threads_text().c_str());
+    }
+    std::printf("  target: 4 streams / 1 stream %.2f (>= 1.3: %s)\n", four_over_one,
+                four_over_one >= 1.3 ? "met" : "MISSED");
+    f.result =
+        fmt("mux_4_over_1=%.2f mux_netstack_thread_cpu_s_per_gb=%.3f tun_mux_1_gbps=%.2f "
+            "tun_mux_4_gbps=%.2f tun_mux_shunt_cpu_s_per_gb=%.3f tun_mux_server_cpu_s_per_gb=%.3f ",
+            four_over_one, one.thread_cpu_s_per_gb("shunt"), one.gbit_per_s, four.gbit_per_s,
+            one.cpu_s_per_gb(), server_one);
+    return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,14 +261,16 @@ int main(int argc, char** argv) {
     const int seconds = argc > 1 ? std::stoi(argv[1]) : 6;
     const int requests = argc > 2 ? std::stoi(argv[2]) : 2000;
     const Parts parts = argc > 3 ? parse_parts(argv[3]) : Parts{};
-    if (!parts.requests && !parts.throughput && !parts.head_of_line) {
+    if (!parts.requests && !parts.throughput && !parts.head_of_line && !parts.tun) {
         std::cerr << "usage: bench_outbound [SECONDS=6] [REQUESTS=2000] "
-                     "[PARTS=requests,throughput,hol]\n";
+                     "[PARTS=requests,throughput,hol,tun]\n";
         return 2;
     }
     try {
+        // DNS in "server" (unbound) for the tun part: shunt's fake IP stands for
+        // www.e2e.test, which the mux-server resolves there.
         test::E2eTopology topology(
-            test::E2eTopology::Options{.start_dns = false, .extra_dns_records = {}});
+            test::E2eTopology::Options{.start_dns = parts.tun, .extra_dns_records = {}});
         const std::string server_v4 = topology.server_v4();
         test::NginxServer nginx(topology);
         nginx.add_file("1k", kBodySize);
@@ -193,7 +282,8 @@ int main(int argc, char** argv) {
         MuxServerProcess mux_server({.shunt_binary = SHUNT_BINARY,
                                      .netns = topology.server_ns(),
                                      .address = server_v4,
-                                     .port = kMuxPort});
+                                     .port = kMuxPort,
+                                     .dns_upstream = parts.tun ? server_v4 + ":53" : ""});
         test::TempDir dir;
         auto iperf_server = start_iperf_server(topology, kIperfPort, dir.file("iperf3.log"));
 
@@ -370,6 +460,11 @@ int main(int argc, char** argv) {
                 ratio >= 0.9 ? "met" : "MISSED");
             result += fmt("hol_alone_gbps=%.2f hol_beside_gbps=%.2f hol_ratio=%.2f ",
                           alone.iperf.gbit_per_s, beside.iperf.gbit_per_s, ratio);
+        }
+        if (parts.tun) {
+            const auto figures = measure_tun_mux(topology, mux_server, seconds);
+            all_ok = all_ok && figures.ok;
+            result += figures.result;
         }
         std::printf("RESULT %snetwork=veth\n", result.c_str());
         if (!all_ok) {

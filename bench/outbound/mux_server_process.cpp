@@ -16,6 +16,8 @@ MuxServerProcess::MuxServerProcess(Options options) : options_(std::move(options
            << "cert = \"" << certificate.cert_file << "\"\n"
            << "key = \"" << certificate.key_file << "\"\n"
            << "allow_private_targets = true\n";  // the benchmark's targets are on a veth
+    if (!options_.dns_upstream.empty())
+        config << "\n[dns]\nupstreams = [\"udp://" << options_.dns_upstream << "\"]\n";
     dir_.write("server.toml", config.str());
     process_ = test::start_listening_process(
         {options_.shunt_binary, "mux-server", "-c", dir_.file("server.toml")},

@@ -24,6 +24,7 @@ class MuxServerProcess {
         std::string password = "bench-password";
         std::string server_name = "mux.bench.test";  // the certificate's DNS name (client sni)
         std::string log_level = "warn";              // info logs every stream
+        std::string dns_upstream;  // "ADDRESS:PORT" to resolve target names; "": the system's
     };
 
     // Throws std::runtime_error with the server's log when it does not come up.
