@@ -3,7 +3,9 @@
 #   1. unit and integration tests (GoogleTest via ctest) in a Debug build with
 #      AddressSanitizer + UndefinedBehaviorSanitizer; integration tests start real
 #      programs (unbound, dnsdist, dig, shunt) on loopback and need root;
-#   2. the libFuzzer targets (clang), 60 s each, run side by side.
+#   2. the tests of the thread hand-offs (the DNS answer thread, EventLoopThread) in a
+#      ThreadSanitizer build of just the layers they need;
+#   3. the libFuzzer targets (clang), 60 s each, run side by side.
 # Usage: bash scripts/test.sh            (as root, on Debian 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,12 @@ ninja -C build/asan
 
 echo "== tests"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2 --timeout 600)
+
+echo "== thread hand-offs (ThreadSanitizer)"
+cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHUNT_TSAN=ON -DSHUNT_BENCH=OFF \
+    >/dev/null
+ninja -C build/tsan shunt_tsan_tests
+(cd build/tsan/tests && TSAN_OPTIONS=halt_on_error=1 ./shunt_tsan_tests --gtest_brief=1)
 
 echo "== fuzz (libFuzzer, clang)"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
