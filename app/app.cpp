@@ -1,7 +1,5 @@
 #include "app/app.hpp"
 
-#include <malloc.h>
-
 #include <csignal>
 #include <iostream>
 
@@ -372,16 +370,6 @@ int run_app(const std::string& config_path, int verbosity) {
         return 1;
     }
     prepare_server_process();
-    // lwIP allocates one pbuf per segment, up to 64 KB with offload: by default glibc
-    // hands the top of the heap back after each burst and page-faults to get it again.
-    // Blocks up to 32 MB (glibc's own ceiling for its dynamic threshold) come from the heap
-    // too: the API's /connections snapshot is ~5.5 MB at 10,000 flows, and a fresh mapping
-    // for each one page-faulted it in every time (bench_api: 30-42 ms a snapshot, 10 ms
-    // from the heap).
-#ifdef __GLIBC__  // musl (OpenWrt) has neither knob, nor glibc's trimming behaviour
-    ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
-    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-#endif
     setup_logging(result.config->log.level, verbosity);
     auto rules = rules::build_rules(*result.config);
     if (!rules.errors.empty()) {

@@ -135,7 +135,6 @@ void MuxCarrier::drop_received(StreamState& stream) {
     if (stream.phase != StreamPhase::closed) total_buffered_ -= stream.buffered;
     stream.buffered = 0;
     stream.received.clear();
-    stream.received_offset = 0;
 }
 
 // The stream failed: its reads and writes report `ec`; unread data is dropped.

@@ -212,7 +212,7 @@ void MuxCarrier::handle_data(StreamState& stream, const Frame& frame) {
     stream.granted -= frame.payload.size();
     // In "reset sent" the data was in flight: dropped, no credit returned.
     if (!takes_data(stream.phase) || stream.error) return;
-    stream.received.emplace_back(frame.payload.data(), frame.payload.data() + frame.payload.size());
+    stream.received.append(frame.payload);
     stream.buffered += frame.payload.size();
     total_buffered_ += frame.payload.size();
     notify_reader(stream);

@@ -57,18 +57,7 @@ std::size_t MuxStream::read_some(std::span<std::uint8_t> into, boost::system::er
             ec = boost::asio::error::would_block;
         return 0;
     }
-    std::size_t copied = 0;
-    while (copied < into.size() && !s.received.empty()) {
-        auto& front = s.received.front();
-        const std::size_t n = std::min(into.size() - copied, front.size() - s.received_offset);
-        std::memcpy(into.data() + copied, front.data() + s.received_offset, n);
-        copied += n;
-        s.received_offset += n;
-        if (s.received_offset == front.size()) {
-            s.received.pop_front();
-            s.received_offset = 0;
-        }
-    }
+    const std::size_t copied = s.received.read(into);
     s.buffered -= copied;
     if (s.carrier != nullptr) s.carrier->stream_consumed(s, copied);
     return copied;

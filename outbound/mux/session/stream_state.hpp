@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "outbound/mux/protocol/frame.hpp"
+#include "outbound/mux/session/receive_queue.hpp"
 #include "outbound/mux/session/receive_window.hpp"
 #include "outbound/mux/session/stream_phase.hpp"
 #include "outbound/stream.hpp"
@@ -34,9 +34,8 @@ struct StreamState {
     std::string reason;
 
     // Receiving: bytes the peer sent that the handle has not read yet, within our credit.
-    std::deque<std::vector<std::uint8_t>> received;
-    std::size_t received_offset = 0;        // consumed bytes of received.front()
-    std::size_t buffered = 0;               // unread bytes
+    ReceiveQueue received;
+    std::size_t buffered = 0;               // unread bytes (received.size())
     std::uint32_t consumed_unreported = 0;  // read since our last WINDOW_UPDATE
     std::uint64_t granted = 0;              // credit the peer still has from us
     ReceiveWindow window;                   // how much credit it gets per round (grows)
