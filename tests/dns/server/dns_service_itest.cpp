@@ -157,11 +157,12 @@ TEST_F(DnsServiceTest, UdpIsAnsweredOnItsOwnThreadWhileTheMainLoopIsBusy) {
 }
 
 // Reloads swap the answer thread's policy while it answers: every query gets an answer,
-// forwarded ones included (ASan/TSan watch the hand-offs).
+// forwarded ones included (ASan/TSan watch the hand-offs). A forwarded query may come
+// back SERVFAIL on a machine too busy for unbound's second; a fake one must not fail.
 TEST_F(DnsServiceTest, ReloadsWhileTheAnswerThreadServes) {
     RunningService running(config_from(base_config()));
     std::atomic<bool> done{false};
-    std::atomic<int> answered{0}, lost{0};
+    std::atomic<int> answered{0}, lost{0}, failed_fake{0};
     std::thread client([&] {
         for (int i = 0; !done; ++i) {
             const bool forward = i % 4 == 0;
@@ -169,8 +170,13 @@ TEST_F(DnsServiceTest, ReloadsWhileTheAnswerThreadServes) {
                 udp_exchange(port,
                              make_query(forward ? "www.test" : "r" + std::to_string(i) + ".example",
                                         forward ? 15 : 1),
-                             3s);
-            (reply && rcode_of(*reply) == 0 ? answered : lost)++;
+                             5s);
+            if (!reply) {
+                ++lost;
+                continue;
+            }
+            ++answered;
+            if (!forward && rcode_of(*reply) != 0) ++failed_fake;
         }
     });
     for (int i = 0; i < 30; ++i) {
@@ -182,6 +188,7 @@ TEST_F(DnsServiceTest, ReloadsWhileTheAnswerThreadServes) {
     client.join();
     EXPECT_GT(answered.load(), 30);
     EXPECT_EQ(lost.load(), 0);
+    EXPECT_EQ(failed_fake.load(), 0);
 }
 
 TEST_F(DnsServiceTest, ListenAddressInUseIsAStartupErrorNamingIt) {
