@@ -9,6 +9,9 @@ import puppeteer from "puppeteer-core";
 
 const [base, secret, group, member, host, outDir] = process.argv.slice(2);
 const step = (name) => console.log("step: " + name);
+// The dashboard re-renders its tables every second: a node found by one call can be
+// detached by the next. Finding and clicking in one evaluation in the page cannot race.
+const clickNow = (page, selector) => page.$eval(selector, (element) => element.click());
 
 const browser = await puppeteer.launch({
   executablePath: "/usr/bin/chromium",
@@ -38,12 +41,13 @@ try {
   await page.screenshot({ path: outDir + "/1-open.png" });
 
   step("select " + member + " in " + group);
-  await page.click(`${groupSelector} button.member[data-member="${member}"]`);
+  await page.waitForSelector(`${groupSelector} button.member[data-member="${member}"]`);
+  await clickNow(page, `${groupSelector} button.member[data-member="${member}"]`);
   await page.waitForSelector(`${groupSelector} button.member.on[data-member="${member}"]`,
                              { timeout: 10000 });
 
   step("mode global");
-  await page.click('#mode button[data-mode="global"]');
+  await clickNow(page, '#mode button[data-mode="global"]');
   await page.waitForSelector('#mode button.on[data-mode="global"]', { timeout: 10000 });
   await page.screenshot({ path: outDir + "/2-switched.png" });
 
@@ -51,7 +55,7 @@ try {
   const row = `#connections tr[data-host="${host}"]`;
   await page.waitForSelector(row, { timeout: 15000 });
   await page.screenshot({ path: outDir + "/3-connection.png" });
-  await page.click(`${row} button.close`);
+  await clickNow(page, `${row} button.close`);
   await page.waitForSelector(row, { hidden: true, timeout: 10000 });
   await page.screenshot({ path: outDir + "/4-closed.png" });
 
