@@ -75,7 +75,6 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
     std::optional<PerfRecording> profile;
     if (options.watched_pid && !options.profile_label.empty())
         profile.emplace(options.watched_pid, options.profile_label);
-    const double cpu_before = options.watched_pid ? cpu_seconds(options.watched_pid) : 0;
     const CpuTimes times_before = options.watched_pid ? cpu_times(options.watched_pid) : CpuTimes{};
     const ThreadCpu threads_before =
         options.watched_pid ? thread_cpu_seconds(options.watched_pid) : ThreadCpu{};
@@ -90,11 +89,11 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
     // once it reaped them.
     if (options.watch_children) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     if (options.watched_pid) {
-        result.watched_cpu_s = cpu_seconds(options.watched_pid) - cpu_before;
         const CpuTimes after = cpu_times(options.watched_pid);
         result.watched_times = {after.user - times_before.user, after.system - times_before.system,
                                 after.children - times_before.children};
-        if (options.watch_children) result.watched_cpu_s += result.watched_times.children;
+        result.watched_cpu_s = result.watched_times.user + result.watched_times.system +
+                               (options.watch_children ? result.watched_times.children : 0);
         result.watched_threads =
             thread_cpu_delta(threads_before, thread_cpu_seconds(options.watched_pid));
         const SyscallCounts calls_after = syscall_counts(options.watched_pid);

@@ -5,10 +5,12 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace shunt::bench {
 
@@ -74,24 +76,39 @@ ThreadCpu thread_cpu_delta(const ThreadCpu& before, const ThreadCpu& after) {
     return delta;
 }
 
-SyscallCounts syscall_counts(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/io");
-    SyscallCounts counts;
+namespace {
+
+// The number after "KEY:" on each line of /proc/PID/FILE that starts with one of the keys
+// (/proc/PID/io: "syscr: 123"; /proc/PID/status: "VmRSS:\t   12345 kB").
+template <class OnField>
+void read_proc_fields(pid_t pid, const char* file, OnField&& on_field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
     for (std::string line; std::getline(in, line);) {
-        if (line.rfind("syscr:", 0) == 0) counts.reads = std::stod(line.substr(6));
-        if (line.rfind("syscw:", 0) == 0) counts.writes = std::stod(line.substr(6));
+        const auto colon = line.find(':');
+        if (colon != std::string::npos)
+            // strtod: 0 for the fields that are not numbers ("Name:\tshunt"), no exception.
+            on_field(std::string_view(line).substr(0, colon),
+                     std::strtod(line.c_str() + colon + 1, nullptr));
     }
+}
+
+}  // namespace
+
+SyscallCounts syscall_counts(pid_t pid) {
+    SyscallCounts counts;
+    read_proc_fields(pid, "io", [&](std::string_view key, double value) {
+        if (key == "syscr") counts.reads = value;
+        if (key == "syscw") counts.writes = value;
+    });
     return counts;
 }
 
 MemoryUsage memory_usage(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     MemoryUsage usage;
-    for (std::string line; std::getline(in, line);) {
-        // "VmRSS:\t   12345 kB"
-        if (line.rfind("VmRSS:", 0) == 0) usage.rss_kb = std::stol(line.substr(6));
-        if (line.rfind("VmHWM:", 0) == 0) usage.hwm_kb = std::stol(line.substr(6));
-    }
+    read_proc_fields(pid, "status", [&](std::string_view key, double value) {
+        if (key == "VmRSS") usage.rss_kb = static_cast<long>(value);
+        if (key == "VmHWM") usage.hwm_kb = static_cast<long>(value);
+    });
     return usage;
 }
 

@@ -75,12 +75,9 @@ void TunPump::read_batch() {
 }
 
 void TunPump::write(std::span<const std::uint8_t> packet) {
-    static const std::uint8_t kPlainHeader[kVirtioNetHeaderSize] = {};
-    const iovec parts[2] = {{const_cast<std::uint8_t*>(kPlainHeader), kVirtioNetHeaderSize},
-                            {const_cast<std::uint8_t*>(packet.data()), packet.size()}};
-    // Without the virtio header the device takes the packet alone.
-    write_gather(vnet_header_ ? std::span<const iovec>(parts, 2)
-                              : std::span<const iovec>(parts + 1, 1));
+    OutgoingPacket view(nullptr, nullptr);  // the caller's bytes, not owned: nothing to release
+    view.add_part(packet);
+    write(view);
 }
 
 void TunPump::write(const OutgoingPacket& packet) {
