@@ -27,6 +27,7 @@
 #include "flow/flow_registry.hpp"
 #include "netstack/netstack_service.hpp"
 #include "netstack/system_dns/system_dns.hpp"
+#include "outbound/mux/client/carrier_threads.hpp"
 #include "outbound/outbound_builder.hpp"
 #include "outbound/outbound_set.hpp"
 #include "rules/engine/rule_build.hpp"
@@ -50,6 +51,11 @@ class App final : public api::RunningShunt {
           initial_bypass_(rules.bypass) {
         note_rule_sets(*config_, rules);
         log_rules(*config_, rules);
+    }
+    ~App() override {
+        // The loop has stopped: the carriers' threads stop before anything they could post
+        // to goes; what is torn down below then runs on this thread alone.
+        carrier_threads_.stop();
     }
 
     int run() {
@@ -328,7 +334,7 @@ class App final : public api::RunningShunt {
             [this](const std::string& name, outbound::AddressCallback done) {
                 dns_->lookup_addresses(name, std::move(done));
             },
-            running);
+            running, &carrier_threads_);
     }
 
     static void log_rules(const Config& config, const rules::RuleBuildResult& rules) {
@@ -340,6 +346,8 @@ class App final : public api::RunningShunt {
     std::string path_;
     std::shared_ptr<const Config> config_;
 
+    // Before the loop: the streams its queued handlers may still hold refer to them.
+    outbound::mux::CarrierThreads carrier_threads_{outbound::mux::CarrierThreads::default_count()};
     boost::asio::io_context io_{1};
     boost::asio::signal_set signals_;
     app::ServiceNotifier notifier_;

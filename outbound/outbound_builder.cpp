@@ -27,7 +27,8 @@ Options proxy_options(const Config& config, const ProxyConfig& proxy) {
 
 std::shared_ptr<Outbound> make_proxy(const Config& config, const ProxyConfig& proxy,
                                      const boost::asio::any_io_executor& executor,
-                                     const AddressLookup& lookup) {
+                                     const AddressLookup& lookup,
+                                     mux::CarrierThreads* carrier_threads) {
     if (proxy.type == ProxyType::socks5) {
         auto options = proxy_options<Socks5Options>(config, proxy);
         options.username = proxy.socks5.username;
@@ -44,7 +45,7 @@ std::shared_ptr<Outbound> make_proxy(const Config& config, const ProxyConfig& pr
     options.udp = proxy.mux.udp;
     options.carrier.keepalive_interval = proxy.mux.keepalive_interval;
     options.carrier.keepalive_timeout = proxy.mux.keepalive_timeout;
-    return std::make_shared<mux::MuxOutbound>(executor, options, lookup);
+    return std::make_shared<mux::MuxOutbound>(executor, options, lookup, carrier_threads);
 }
 
 std::shared_ptr<Outbound> make_group(const GroupConfig& group,
@@ -79,7 +80,8 @@ const Section* find_section(const std::vector<Section>& sections, const std::str
 }  // namespace
 
 BuiltOutbounds build_outbounds(const Config& config, boost::asio::any_io_executor executor,
-                               AddressLookup lookup, const RunningOutbounds* running) {
+                               AddressLookup lookup, const RunningOutbounds* running,
+                               mux::CarrierThreads* carrier_threads) {
     // Every outbound is made with these; when they changed, nothing is taken over.
     if (running != nullptr && (running->config.tun.routing_mark != config.tun.routing_mark ||
                                running->config.tun.connect_timeout != config.tun.connect_timeout))
@@ -102,7 +104,7 @@ BuiltOutbounds build_outbounds(const Config& config, boost::asio::any_io_executo
         const auto* was = running ? find_section(running->config.proxies, proxy.name) : nullptr;
         auto outbound = take_over(running, proxy.name, was && *was == proxy);
         ++(outbound ? result.kept : result.rebuilt);
-        if (!outbound) outbound = make_proxy(config, proxy, executor, lookup);
+        if (!outbound) outbound = make_proxy(config, proxy, executor, lookup, carrier_threads);
         built.emplace(proxy.name, outbound);
         set->add(std::move(outbound));
     }

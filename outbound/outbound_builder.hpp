@@ -19,6 +19,10 @@
 
 namespace shunt::outbound {
 
+namespace mux {
+class CarrierThreads;
+}
+
 // The running configuration and the set built from it.
 struct RunningOutbounds {
     const Config& config;
@@ -32,7 +36,10 @@ struct BuiltOutbounds {
 };
 
 // `lookup` resolves names for DIRECT and for proxies given by host name (dns/).
+// `carrier_threads` (may be null: all on `executor`) is where mux carriers run; it must
+// outlive the set and every stream made from it.
 BuiltOutbounds build_outbounds(const Config& config, boost::asio::any_io_executor executor,
-                               AddressLookup lookup, const RunningOutbounds* running = nullptr);
+                               AddressLookup lookup, const RunningOutbounds* running = nullptr,
+                               mux::CarrierThreads* carrier_threads = nullptr);
 
 }  // namespace shunt::outbound

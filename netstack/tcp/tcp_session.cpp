@@ -99,6 +99,8 @@ TcpSession::TcpSession(boost::asio::any_io_executor executor, tcp_pcb* pcb,
 }
 
 TcpSession::~TcpSession() {
+    // Before the pbufs go: a stream may be reading them (idempotent after close()).
+    if (stream_) stream_->close(false);
     detach_pcb();
     if (pcb_ != nullptr) tcp_abort(pcb_);
     for (pbuf* p : to_outbound_) pbuf_free(p);
@@ -334,18 +336,19 @@ void TcpSession::close(CloseReason reason) {
     if (state_ == TcpSessionState::closed) return;
     state_ = TcpSessionState::closed;
     idle_timer_.cancel();
+    const bool graceful = reason == CloseReason::done;
+    // An abortive close (RST, mux RESET) when the app reset or we give up: the server must
+    // not think the request completed. The stream first: one on another thread may still
+    // be reading to_outbound_'s pbufs, and its close waits until it let go of them.
+    if (stream_) stream_->close(graceful);
     for (pbuf* p : to_outbound_) pbuf_free(p);
     to_outbound_.clear();
-    const bool graceful = reason == CloseReason::done;
     if (pcb_ != nullptr) {
         detach_pcb();
         // A graceful close lets lwIP finish sending what is queued; anything else resets.
         if (!graceful || tcp_close(pcb_) != ERR_OK) tcp_abort(pcb_);
         pcb_ = nullptr;
     }
-    // An abortive close (RST, mux RESET) when the app reset or we give up: the server must
-    // not think the request completed.
-    if (stream_) stream_->close(graceful);
     spdlog::debug("tcp {} -> {}: closed ({}), {} B out, {} B in", source_.to_string(),
                   destination_.to_string(), to_string(reason), bytes_to_outbound_, bytes_to_app_);
     if (on_closed_) {

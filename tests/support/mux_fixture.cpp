@@ -51,6 +51,8 @@ MuxFixture::~MuxFixture() {
     // Let closes and posted handlers run before the io_context goes.
     io.restart();
     io.run_for(std::chrono::milliseconds(50));
+    // What the tests left is torn down on this thread alone (as ~App does).
+    if (carrier_threads) carrier_threads->stop();
 }
 
 AddressLookup MuxFixture::loopback_lookup(boost::asio::io_context& io) {
@@ -91,7 +93,8 @@ MuxClientOptions MuxFixture::client_options(const std::string& password) const {
 }
 
 std::unique_ptr<MuxOutbound> MuxFixture::make_client(const MuxClientOptions& options) {
-    return std::make_unique<MuxOutbound>(io.get_executor(), options, loopback_lookup(io));
+    return std::make_unique<MuxOutbound>(io.get_executor(), options, loopback_lookup(io),
+                                         carrier_threads.get());
 }
 
 bool MuxFixture::run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "outbound/mux/client/carrier_threads.hpp"
 #include "outbound/mux/client/mux_outbound.hpp"
 #include "outbound/mux/server/mux_server.hpp"
 #include "tests/support/test_ca.hpp"
@@ -70,6 +71,9 @@ class MuxFixture : public ::testing::Test {
 
     static AddressLookup loopback_lookup(boost::asio::io_context& io);
 
+    // Set before make_client() to run the client's carriers on threads (as `shunt run`
+    // does). Declared before `io`: handlers still queued there may hold streams of them.
+    std::unique_ptr<CarrierThreads> carrier_threads;
     boost::asio::io_context io;
     shunt::test::TestCa ca;
     shunt::test::TestCertificate certificate;

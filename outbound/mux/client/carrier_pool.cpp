@@ -72,10 +72,7 @@ void CarrierPool::open(Network network, const HostPort& address, OpenHandler han
         });
         return;
     }
-    if (!started_) {
-        started_ = true;
-        for (std::size_t i = 0; i < slots_.size(); ++i) connect(i);
-    }
+    start();
     if (MuxCarrier* carrier = pick()) {
         auto stream = carrier->open_stream(network, address);
         if (stream) {
@@ -104,6 +101,12 @@ void CarrierPool::open(Network network, const HostPort& address, OpenHandler han
                     (pool->last_error_.empty() ? std::string() : ": " + pool->last_error_));
     });
     waiting_.push_back(std::move(waiting));
+}
+
+void CarrierPool::start() {
+    if (started_ || stopped_) return;
+    started_ = true;
+    for (std::size_t i = 0; i < slots_.size(); ++i) connect(i);
 }
 
 MuxCarrier* CarrierPool::pick() {
@@ -159,6 +162,7 @@ void CarrierPool::connect(std::size_t index) {
             self->slots_[index].backoff = kFirstBackoff;
             ++self->stats_.connects;
             self->last_error_.clear();
+            self->report_carriers_up();
             self->serve_waiting();
         },
         [weak, index](MuxCarrier& carrier, const std::string& reason) {
@@ -198,6 +202,7 @@ void CarrierPool::on_carrier_closed(std::size_t index, MuxCarrier& carrier,
     slot.carrier.reset();
     ++stats_.carriers_lost;
     last_error_ = reason;
+    report_carriers_up();
     if (stopped_) return;
     spdlog::warn("mux {}: carrier {} lost: {} (reconnecting in {} ms)", options_.name, index,
                  reason, slot.backoff.count());
@@ -226,6 +231,10 @@ void CarrierPool::fail_waiting(const boost::system::error_code& ec, const std::s
             handler(ec, nullptr, reason);
         });
     }
+}
+
+void CarrierPool::report_carriers_up() {
+    if (on_carriers_up_) on_carriers_up_(carriers_up());
 }
 
 void CarrierPool::schedule_retry(std::size_t index) {

@@ -36,8 +36,10 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
                 AddressLookup lookup);
     ~CarrierPool();
 
-    // The handler runs exactly once, never inline.
+    // The handler runs exactly once, never inline. The first open starts the carriers.
     void open(Network network, const HostPort& address, OpenHandler handler);
+    // Connects every carrier now (the first open does it too). Idempotent.
+    void start();
     // Closes every carrier; pending opens fail. Idempotent.
     void stop();
     // The pool is replaced (a reload): no new streams or reconnects; each carrier goes
@@ -54,6 +56,11 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
     // Streams on the carriers the pool holds (open, or waiting for the peer's end).
     std::size_t stream_count() const;
     const std::string& last_error() const { return last_error_; }
+    // Called with carriers_up() whenever a carrier authenticates or is lost (an owner on
+    // another thread mirrors it to pick among pools).
+    void on_carriers_up(std::function<void(std::size_t up)> observer) {
+        on_carriers_up_ = std::move(observer);
+    }
 
   private:
     struct Slot {
@@ -76,6 +83,7 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
     void serve_waiting();
     void fail_waiting_if_hopeless();
     void fail_waiting(const boost::system::error_code& ec, const std::string& reason);
+    void report_carriers_up();
 
     boost::asio::any_io_executor executor_;
     MuxClientOptions options_;
@@ -86,6 +94,7 @@ class CarrierPool : public std::enable_shared_from_this<CarrierPool> {
     bool started_ = false;
     bool stopped_ = false;
     std::string last_error_;
+    std::function<void(std::size_t)> on_carriers_up_;
     Stats stats_;
     std::minstd_rand jitter_{std::random_device{}()};
 };

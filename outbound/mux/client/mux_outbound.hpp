@@ -1,9 +1,17 @@
 // MuxOutbound: a [[proxies]] entry with type = "mux" — every TCP flow a stream on one of
-// the pool's carriers, every UDP flow a UDP stream (docs/mux.md). The target goes to the
+// the proxy's carriers, every UDP flow a UDP stream (docs/mux.md). The target goes to the
 // server by name when the flow has one: the fake IP never leaves the machine.
+//
+// Where the carriers run (docs/architecture.md, "Threads"): without carrier threads, one
+// CarrierPool with all of them on the home loop. With carrier threads, one single-carrier
+// pool per carrier, each on a thread of its own (its TLS and framing off the netstack
+// thread); the flows' streams reach home through ThreadedStream / ThreadedUdpOutbound, and
+// a new flow goes to the pool with a carrier up and the fewest streams — the choice one
+// pool makes among its carriers, made here across threads.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -12,11 +20,14 @@
 
 namespace shunt::outbound::mux {
 
+class CarrierThreads;
+
 class MuxOutbound final : public Outbound {
   public:
     // Throws std::runtime_error when the TLS setup fails (an unreadable CA file).
+    // `threads` (may be null) must outlive the outbound and every stream it made.
     MuxOutbound(boost::asio::any_io_executor executor, MuxClientOptions options,
-                AddressLookup lookup);
+                AddressLookup lookup, CarrierThreads* threads = nullptr);
     ~MuxOutbound() override;
 
     const std::string& name() const override { return name_; }
@@ -25,13 +36,26 @@ class MuxOutbound final : public Outbound {
     std::unique_ptr<UdpOutbound> open_udp(const Target& target, const Endpoint& as_seen,
                                           std::string& refusal) override;
 
-    CarrierPool& pool() { return *pool_; }
+    // The pool of a proxy whose carriers run on the home loop (no carrier threads).
+    CarrierPool& pool();
+    // Pools (one per carrier with threads, else one) and how many run on threads.
+    std::size_t pool_count() const { return shards_.size(); }
+    std::size_t threaded_pools() const;
+    // Streams handed out on the pool `index` and not yet closed (threaded pools only).
+    std::size_t streams_on(std::size_t index) const;
+
+    struct Shard;
 
   private:
+    // Starts every pool's carriers on first use (as one pool starts all of its carriers
+    // with its first stream), then picks one.
+    const std::shared_ptr<Shard>& pick();
+
     boost::asio::any_io_executor executor_;
     std::string name_;
     bool udp_;
-    std::shared_ptr<CarrierPool> pool_;
+    std::vector<std::shared_ptr<Shard>> shards_;
+    bool started_ = false;
 };
 
 // The address the server is asked to reach: the domain when there is one.
