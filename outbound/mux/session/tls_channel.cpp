@@ -1,7 +1,10 @@
 #include "outbound/mux/session/tls_channel.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+
+#include <sys/socket.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -15,11 +18,13 @@ namespace shunt::outbound::mux {
 
 namespace {
 
-// Ciphertext taken from the socket per read: many records, one syscall.
+// Ciphertext taken from the socket per read: many records, one syscall. It is OpenSSL's
+// read buffer (read-ahead), which the socket fills directly.
 constexpr std::size_t kSocketRead = 256 * 1024;
 
-// One BIO over the channel's own buffers: OpenSSL reads received ciphertext straight from
-// socket_in_ and writes records straight into out_, with no memory BIO copy in between.
+// One BIO over the socket and the channel's own buffer: OpenSSL reads ciphertext from the
+// (non-blocking) socket straight into its read buffer, and writes records into out_, which
+// goes to the socket in one write.
 BIO_METHOD* channel_bio_method() {
     static BIO_METHOD* method = [] {
         BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "shunt-tls");
@@ -55,6 +60,11 @@ TlsChannel::TlsChannel(boost::asio::ip::tcp::socket socket, ssl_ctx_st* context,
     if (ssl_ == nullptr || bio_ == nullptr) throw std::bad_alloc();
     BIO_set_data(bio_, this);
     SSL_set_bio(ssl_, bio_, bio_);  // the same BIO both ways: the SSL takes our one reference
+    // Read-ahead: each read fills OpenSSL's buffer with as many records as have arrived.
+    SSL_set_read_ahead(ssl_, 1);
+    SSL_set_default_read_buffer_len(ssl_, kSocketRead);
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
     if (role == Role::client)
         SSL_set_connect_state(ssl_);
     else
@@ -93,7 +103,8 @@ void TlsChannel::step_handshake() {
     }
     auto handler = std::move(handshake_handler_);
     handshake_handler_ = nullptr;
-    const auto ec = error == SSL_ERROR_SYSCALL || error == SSL_ERROR_ZERO_RETURN
+    const auto ec = socket_error_ ? socket_error_
+                    : error == SSL_ERROR_SYSCALL || error == SSL_ERROR_ZERO_RETURN
                         ? make_error_code(boost::asio::error::eof)
                         : ssl_error();
     boost::asio::post(socket_.get_executor(), [handler = std::move(handler), ec] { handler(ec); });
@@ -156,8 +167,11 @@ void TlsChannel::try_read() {
         read_socket();
         return;
     }
-    fail_read(error == SSL_ERROR_ZERO_RETURN ? make_error_code(boost::asio::error::eof)
-                                             : ssl_error());
+    if (socket_error_) return fail_read(socket_error_);
+    // SYSCALL with the socket at its end: the peer closed without close_notify.
+    fail_read(error == SSL_ERROR_ZERO_RETURN || (error == SSL_ERROR_SYSCALL && socket_eof_)
+                  ? make_error_code(boost::asio::error::eof)
+                  : ssl_error());
 }
 
 void TlsChannel::fail_read(const boost::system::error_code& ec) {
@@ -168,47 +182,28 @@ void TlsChannel::fail_read(const boost::system::error_code& ec) {
                           [handler = std::move(handler), ec] { handler(ec, 0); });
 }
 
+// Waits until the socket is readable; OpenSSL then reads it (bio_read).
 void TlsChannel::read_socket() {
-    if (socket_reading_) return;
-    socket_reading_ = true;
-    if (socket_in_.size() < kSocketRead) socket_in_.resize(kSocketRead);
-    // What OpenSSL has not taken yet moves to the front (a partial record, usually small).
-    if (in_begin_ == in_end_) {
-        in_begin_ = in_end_ = 0;
-    } else if (in_begin_ > 0) {
-        std::memmove(socket_in_.data(), socket_in_.data() + in_begin_, in_end_ - in_begin_);
-        in_end_ -= in_begin_;
-        in_begin_ = 0;
-    }
-    socket_.async_read_some(
-        boost::asio::buffer(socket_in_.data() + in_end_, socket_in_.size() - in_end_),
-        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-            self->socket_reading_ = false;
-            self->in_end_ += n;
-            if (ec) {
-                if (ec != boost::asio::error::eof) {
-                    if (self->handshake_handler_) {
-                        auto handler = std::move(self->handshake_handler_);
-                        self->handshake_handler_ = nullptr;
-                        handler(ec);
-                    }
-                    self->fail_read(ec);
-                    return;
-                }
-                self->socket_eof_ = true;
-            }
-            if (self->handshake_handler_) {
-                if (self->socket_eof_ && n == 0) {
-                    auto handler = std::move(self->handshake_handler_);
-                    self->handshake_handler_ = nullptr;
-                    handler(boost::asio::error::eof);
-                    return;
-                }
-                self->step_handshake();
-                return;
-            }
-            self->try_read();
-        });
+    if (socket_waiting_) return;
+    socket_waiting_ = true;
+    socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->socket_waiting_ = false;
+                           if (ec) {
+                               if (self->handshake_handler_) {
+                                   auto handler = std::move(self->handshake_handler_);
+                                   self->handshake_handler_ = nullptr;
+                                   handler(ec);
+                               }
+                               self->fail_read(ec);
+                               return;
+                           }
+                           if (self->handshake_handler_) {
+                               self->step_handshake();
+                               return;
+                           }
+                           self->try_read();
+                       });
 }
 
 // ---- writing ----
@@ -251,15 +246,23 @@ int TlsChannel::bio_write(const char* data, int length) {
 
 int TlsChannel::bio_read(bio_st* bio, char* data, int length) {
     BIO_clear_retry_flags(bio);
-    const std::size_t available = in_end_ - in_begin_;
-    if (available == 0) {
-        BIO_set_retry_read(bio);  // more will come from the socket
+    if (socket_eof_ || socket_error_) return 0;
+    for (;;) {
+        const ssize_t n =
+            ::recv(socket_.native_handle(), data, static_cast<std::size_t>(length), 0);
+        if (n > 0) return static_cast<int>(n);
+        if (n == 0) {
+            socket_eof_ = true;
+            return 0;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            BIO_set_retry_read(bio);  // more will come: read_socket() waits for it
+            return -1;
+        }
+        socket_error_ = boost::system::error_code(errno, boost::asio::error::get_system_category());
         return -1;
     }
-    const std::size_t n = std::min(available, static_cast<std::size_t>(length));
-    std::memcpy(data, socket_in_.data() + in_begin_, n);
-    in_begin_ += n;
-    return static_cast<int>(n);
 }
 
 void TlsChannel::flush() {

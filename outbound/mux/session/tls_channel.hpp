@@ -1,9 +1,10 @@
-// TlsChannel: TLS over a TCP socket, OpenSSL driven through memory BIOs so that the socket
-// sees few, large reads and writes. asio::ssl::stream reads at most 17 KB per syscall and
-// sends one 16 KB record per write; for a carrier moving gigabits that is three times the
-// syscalls and reactor wake-ups of a plain relay (measured by bench_outbound). Here a read
-// takes up to 256 KB of ciphertext and decrypts every record in it into the caller's
-// buffer, and a write encrypts all it is given and sends it with one socket write.
+// TlsChannel: TLS over a TCP socket, OpenSSL driven through a BIO of ours so that the
+// socket sees few, large reads and writes. asio::ssl::stream reads at most 17 KB per
+// syscall and sends one 16 KB record per write; for a carrier moving gigabits that is
+// three times the syscalls and reactor wake-ups of a plain relay (measured by
+// bench_outbound). Here a read (read-ahead) takes up to 256 KB of ciphertext straight into
+// OpenSSL's buffer and decrypts every record in it into the caller's buffer, and a write
+// encrypts all it is given and sends it with one socket write.
 // One read and one write may be in flight at a time; all on one executor. Handlers are
 // never called inline. The channel keeps a handler while its operation waits, so a handler
 // must not own the channel's owner (capture it weakly) or the two never die.
@@ -80,11 +81,9 @@ class TlsChannel : public std::enable_shared_from_this<TlsChannel> {
     Handler handshake_handler_;
     std::span<std::uint8_t> read_into_;
     IoHandler read_handler_;
-    bool socket_reading_ = false;
-    bool socket_eof_ = false;
-    std::vector<std::uint8_t> socket_in_;  // ciphertext received: [in_begin_, in_end_) unread
-    std::size_t in_begin_ = 0;
-    std::size_t in_end_ = 0;
+    bool socket_waiting_ = false;             // for the socket to become readable
+    bool socket_eof_ = false;                 // the peer finished sending (read returned 0)
+    boost::system::error_code socket_error_;  // the socket's read failed
 
     std::vector<std::uint8_t> out_;      // ciphertext waiting for the socket
     std::vector<std::uint8_t> writing_;  // ciphertext being written
