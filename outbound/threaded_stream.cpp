@@ -200,8 +200,8 @@ std::size_t ThreadedStream::read_some(std::span<std::uint8_t> into, boost::syste
     std::size_t copied = 0;
     bool resume = false;
     {
-        // The copy is made under the lock: the worker only appends, and the chunks are at
-        // most kChunk each, so it waits at most one memcpy of a chunk.
+        // The copy is made under the lock: the worker takes it only to push a chunk (never
+        // for its own reads), so at most this copy delays it.
         const std::lock_guard lock(received_->mutex);
         auto& r = *received_;
         while (copied < into.size() && !r.chunks.empty()) {

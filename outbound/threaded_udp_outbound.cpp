@@ -28,13 +28,15 @@ struct ThreadedUdpOutbound::WorkerSide {
 };
 
 ThreadedUdpOutbound::ThreadedUdpOutbound(EventLoopThread& worker, boost::asio::any_io_executor home,
-                                         Factory make, std::string gone)
+                                         Factory make, std::string gone,
+                                         std::function<void()> on_close)
     : worker_(worker),
       home_(std::move(home)),
       make_(std::move(make)),
       gone_(std::move(gone)),
       worker_side_(std::make_shared<WorkerSide>()),
-      home_side_(std::make_shared<HomeSide>()) {}
+      home_side_(std::make_shared<HomeSide>()),
+      on_close_(std::move(on_close)) {}
 
 ThreadedUdpOutbound::~ThreadedUdpOutbound() {
     close();
@@ -110,6 +112,7 @@ void ThreadedUdpOutbound::close() {
         side->close();
         side.reset();
     });
+    if (auto on_close = std::move(on_close_)) on_close();
 }
 
 }  // namespace shunt::outbound

@@ -30,9 +30,10 @@ class ThreadedUdpOutbound final : public UdpOutbound {
     // flow any more (its error handler then hears `gone`).
     using Factory = std::function<std::unique_ptr<UdpOutbound>()>;
 
-    // `worker` must outlive every ThreadedUdpOutbound on it.
+    // `worker` must outlive every ThreadedUdpOutbound on it. `on_close` runs on home once,
+    // when the outbound is closed or destroyed.
     ThreadedUdpOutbound(EventLoopThread& worker, boost::asio::any_io_executor home, Factory make,
-                        std::string gone);
+                        std::string gone, std::function<void()> on_close = {});
     ~ThreadedUdpOutbound() override;
 
     void start(ReceiveHandler on_receive, ErrorHandler on_error) override;
@@ -49,6 +50,7 @@ class ThreadedUdpOutbound final : public UdpOutbound {
     std::string gone_;
     std::shared_ptr<WorkerSide> worker_side_;  // released on the worker, never here
     std::shared_ptr<HomeSide> home_side_;
+    std::function<void()> on_close_;
     bool closed_ = false;
 };
 

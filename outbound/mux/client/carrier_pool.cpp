@@ -33,6 +33,9 @@ CarrierPool::~CarrierPool() {
 }
 
 void CarrierPool::stop() {
+    // Nobody is told of carriers any more: the owner may be gone (the pool is stopped from
+    // its destructor at shutdown, when the owner's loop may be too).
+    on_carriers_up_ = nullptr;
     if (stopped_) return;
     stopped_ = true;
     for (auto& slot : slots_) {
@@ -43,6 +46,7 @@ void CarrierPool::stop() {
 }
 
 void CarrierPool::retire() {
+    on_carriers_up_ = nullptr;  // the owner is going
     if (stopped_) return;
     stopped_ = true;
     for (auto& slot : slots_) {

@@ -86,6 +86,12 @@ MuxOutbound::MuxOutbound(boost::asio::any_io_executor executor, MuxClientOptions
 }
 
 MuxOutbound::~MuxOutbound() {
+    // Flows still waiting for a stream fail as a retired pool fails its waiting ones.
+    for (auto& [id, open] : opens_)
+        boost::asio::post(executor_, [handler = std::move(open.handler)] {
+            handler(boost::asio::error::operation_aborted, nullptr, "replaced by a reload");
+        });
+    opens_.clear();
     // Flows already relaying keep their carriers until they finish (a reload replaces
     // outbounds; it must not cut connections).
     for (auto& shard : shards_) {
@@ -146,44 +152,73 @@ void MuxOutbound::connect(const Target& target, ConnectHandler handler) {
             });
         return;
     }
+    const std::uint64_t id = next_open_++;
+    opens_.emplace(id, PendingOpen{std::move(handler), target, false});
+    open_on(picked, id);
+}
+
+// The flow's handler stays here, on home (it holds the flow's session, which must never be
+// destroyed on a carrier thread); the thread is told only which open it serves.
+void MuxOutbound::open_on(const std::shared_ptr<Shard>& shard, std::uint64_t id) {
     // Counted now, so that flows opening together spread over the pools.
-    ++shard.streams;
-    auto& thread = *shard.thread;
-    auto release = [weak = std::weak_ptr(picked)] {
+    ++shard->streams;
+    auto release = [weak = std::weak_ptr(shard)] {
         if (auto s = weak.lock()) --s->streams;
     };
-    // The handler travels to the thread and back inside the lambdas; the pool runs its
-    // open handler exactly once, which posts it home, so it is called and destroyed there.
-    boost::asio::post(
-        thread.executor(), [&thread, home = executor_, pool = std::weak_ptr(shard.pool),
-                            address = wire_address(target), handler = std::move(handler),
-                            release = std::move(release)]() mutable {
-            auto deliver = [home, handler = std::move(handler), release](
-                               const boost::system::error_code& ec, std::unique_ptr<Stream> stream,
-                               std::string reason) mutable {
-                boost::asio::post(
-                    home, [handler = std::move(handler), release, ec, stream = std::move(stream),
-                           reason = std::move(reason)]() mutable {
-                        if (!stream) release();
-                        handler(ec, std::move(stream), std::move(reason));
-                    });
-            };
-            auto live = pool.lock();
-            if (!live) {
-                deliver(boost::asio::error::operation_aborted, nullptr, "replaced by a reload");
-                return;
-            }
-            live->open(Network::tcp, address,
-                       [&thread, home, deliver = std::move(deliver), release](
-                           const boost::system::error_code& ec, std::unique_ptr<MuxStream> stream,
-                           std::string reason) mutable {
-                           std::unique_ptr<Stream> threaded;
-                           if (stream)
-                               threaded = std::make_unique<ThreadedStream>(
-                                   thread, home, std::move(stream), release);
-                           deliver(ec, std::move(threaded), std::move(reason));
+    // Back on home: the outbound may be gone (a reload failed its flows already).
+    auto finish = [this, alive = std::weak_ptr(alive_), release](
+                      const boost::system::error_code& ec, std::unique_ptr<Stream> stream,
+                      std::string reason, std::uint64_t open) mutable {
+        if (!stream) release();
+        if (alive.lock()) on_opened(open, ec, std::move(stream), std::move(reason));
+    };
+    auto& thread = *shard->thread;
+    boost::asio::post(thread.executor(), [&thread, home = executor_,
+                                          pool = std::weak_ptr(shard->pool),
+                                          address = wire_address(opens_.at(id).target), id,
+                                          finish = std::move(finish), release]() mutable {
+        auto live = pool.lock();
+        if (!live) {
+            boost::asio::post(home, [finish = std::move(finish), id]() mutable {
+                finish(boost::asio::error::operation_aborted, nullptr, "replaced by a reload", id);
+            });
+            return;
+        }
+        live->open(Network::tcp, address,
+                   [&thread, home, finish = std::move(finish), release, id](
+                       const boost::system::error_code& ec, std::unique_ptr<MuxStream> stream,
+                       std::string reason) mutable {
+                       std::unique_ptr<Stream> threaded;
+                       if (stream)
+                           threaded = std::make_unique<ThreadedStream>(thread, home,
+                                                                       std::move(stream), release);
+                       boost::asio::post(home, [finish = std::move(finish), ec, id,
+                                                threaded = std::move(threaded),
+                                                reason = std::move(reason)]() mutable {
+                           finish(ec, std::move(threaded), std::move(reason), id);
                        });
-        });
+                   });
+    });
+}
+
+void MuxOutbound::on_opened(std::uint64_t id, const boost::system::error_code& ec,
+                            std::unique_ptr<Stream> stream, std::string reason) {
+    const auto it = opens_.find(id);
+    if (it == opens_.end()) return;
+    PendingOpen open = std::move(it->second);
+    opens_.erase(it);
+    // This pool's carrier could not be had (down, refused): one other pool with a carrier
+    // up gets the flow, as one pool of N carriers would have served it from another.
+    if (ec && ec != boost::asio::error::operation_aborted && !open.retried) {
+        for (const auto& shard : shards_) {
+            if (shard->carriers_up == 0) continue;
+            open.retried = true;
+            opens_.emplace(id, std::move(open));
+            open_on(shard, id);
+            return;
+        }
+    }
+    open.handler(ec, std::move(stream), std::move(reason));
 }
 
 std::unique_ptr<UdpOutbound> MuxOutbound::open_udp(const Target& target, const Endpoint& as_seen,
@@ -192,9 +227,11 @@ std::unique_ptr<UdpOutbound> MuxOutbound::open_udp(const Target& target, const E
         refusal = "udp = false";
         return nullptr;
     }
-    Shard& shard = *pick();
+    const auto& picked = pick();
+    Shard& shard = *picked;
     if (shard.thread == nullptr)
         return std::make_unique<MuxUdpOutbound>(shard.pool, target, as_seen);
+    ++shard.streams;
     return std::make_unique<ThreadedUdpOutbound>(
         *shard.thread, executor_,
         [pool = std::weak_ptr(shard.pool), target, as_seen]() -> std::unique_ptr<UdpOutbound> {
@@ -202,7 +239,10 @@ std::unique_ptr<UdpOutbound> MuxOutbound::open_udp(const Target& target, const E
             if (!live) return nullptr;
             return std::make_unique<MuxUdpOutbound>(std::move(live), target, as_seen);
         },
-        "mux: replaced by a reload");
+        "mux: replaced by a reload",
+        [weak = std::weak_ptr(picked)] {
+            if (auto s = weak.lock()) --s->streams;
+        });
 }
 
 }  // namespace shunt::outbound::mux

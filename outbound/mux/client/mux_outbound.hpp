@@ -10,7 +10,9 @@
 // pool makes among its carriers, made here across threads.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -47,6 +49,14 @@ class MuxOutbound final : public Outbound {
     struct Shard;
 
   private:
+    struct PendingOpen {
+        ConnectHandler handler;
+        Target target;
+        bool retried = false;
+    };
+    void open_on(const std::shared_ptr<Shard>& shard, std::uint64_t id);
+    void on_opened(std::uint64_t id, const boost::system::error_code& ec,
+                   std::unique_ptr<Stream> stream, std::string reason);
     // Starts every pool's carriers on first use (as one pool starts all of its carriers
     // with its first stream), then picks one.
     const std::shared_ptr<Shard>& pick();
@@ -56,6 +66,10 @@ class MuxOutbound final : public Outbound {
     bool udp_;
     std::vector<std::shared_ptr<Shard>> shards_;
     bool started_ = false;
+    // Opens on a carrier thread, by id: their handlers never leave home.
+    std::unordered_map<std::uint64_t, PendingOpen> opens_;
+    std::uint64_t next_open_ = 0;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for what comes back from threads
 };
 
 // The address the server is asked to reach: the domain when there is one.

@@ -88,6 +88,9 @@ void TlsChannel::async_handshake(Handler handler) {
 }
 
 void TlsChannel::step_handshake() {
+    // OpenSSL's error queue is per thread, shared by every carrier on it: a failure left
+    // there by another channel must not read as ours.
+    ERR_clear_error();
     const int result = SSL_do_handshake(ssl_);
     flush();  // what OpenSSL wrote into out_ (bio_write)
     if (result == 1) {
@@ -143,6 +146,7 @@ void TlsChannel::try_read() {
     if (!read_handler_) return;
     std::size_t total = 0;
     int last = 0;
+    ERR_clear_error();  // see step_handshake
     while (total < read_into_.size()) {
         last =
             SSL_read(ssl_, read_into_.data() + total,
@@ -168,7 +172,10 @@ void TlsChannel::try_read() {
         return;
     }
     if (socket_error_) return fail_read(socket_error_);
-    // SYSCALL with the socket at its end: the peer closed without close_notify.
+    // SYSCALL with the socket at its end: the peer closed without close_notify. (Our BIO
+    // answers BIO_CTRL_EOF with 0, so OpenSSL reports it so rather than as an SSL error;
+    // readiness relies on SSL_MODE_AUTO_RETRY, OpenSSL's default: WANT_READ means the
+    // socket is drained.)
     fail_read(error == SSL_ERROR_ZERO_RETURN || (error == SSL_ERROR_SYSCALL && socket_eof_)
                   ? make_error_code(boost::asio::error::eof)
                   : ssl_error());
@@ -214,8 +221,9 @@ void TlsChannel::async_write(std::span<const std::uint8_t> data, IoHandler handl
                           [handler = std::move(handler), ec = write_error_] { handler(ec, 0); });
         return;
     }
-    // Memory BIOs never block: SSL_write takes everything at once.
+    // Our BIO's writes never block: SSL_write takes everything at once.
     std::size_t offset = 0;
+    ERR_clear_error();  // see step_handshake
     while (offset < data.size()) {
         const int n =
             SSL_write(ssl_, data.data() + offset,
@@ -291,6 +299,7 @@ void TlsChannel::on_flushed(const boost::system::error_code& ec, std::size_t n) 
 }
 
 void TlsChannel::shutdown_and_close() {
+    ERR_clear_error();
     SSL_shutdown(ssl_);  // queues close_notify
     flush();             // what OpenSSL wrote into out_ (bio_write)
     if (!flushing_) {

@@ -127,6 +127,7 @@ TEST_F(MuxCarrierThreads, UdpFlowsGoThroughACarrierOnItsThread) {
     std::string refusal;
     auto flow = client->open_udp(target, as_seen, refusal);
     ASSERT_TRUE(flow) << refusal;
+    EXPECT_EQ(client->streams_on(0), 1U);  // UDP flows count where new flows go
     std::vector<std::string> replies;
     std::vector<Endpoint> sources;
     std::string error;
@@ -154,6 +155,7 @@ TEST_F(MuxCarrierThreads, UdpFlowsGoThroughACarrierOnItsThread) {
     for (const auto& from : sources) EXPECT_EQ(from, as_seen);
     flow->close();
     flow.reset();
+    EXPECT_EQ(client->streams_on(0), 0U);
     EXPECT_TRUE(run_until([&] { return server->stream_count() == 0; })) << server->stream_count();
 }
 
