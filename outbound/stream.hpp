@@ -39,6 +39,12 @@ class Stream {
     // Never blocks: returns bytes read, or sets ec to would_block (nothing yet), eof (the
     // far side finished sending) or the failure.
     virtual std::size_t read_some(std::span<std::uint8_t> into, boost::system::error_code& ec) = 0;
+    // For a reader that moves the bytes on before their consumer has them (ThreadedStream
+    // hands them to another thread): from now on read_some() does not count bytes as
+    // consumed, consumed(n) does — so a flow-controlled stream (mux) keeps holding the
+    // peer until the real consumer took them. A stream without flow control ignores both.
+    virtual void defer_consumption() {}
+    virtual void consumed(std::size_t /*bytes*/) {}
     // No more writes (our FIN); reads go on.
     virtual void shutdown_send() = 0;
     // Idempotent. graceful = false aborts (TCP RST, mux RESET) so the far side learns the

@@ -21,6 +21,8 @@ constexpr std::size_t kChunk = 64 * 1024;
 // Home wakes the paused worker once this much room is back: one resume per few chunks,
 // not one per read.
 constexpr std::size_t kResumeBelow = ThreadedStream::kReceiveCapacity / 2;
+// Consumption is reported to the worker at least this often (well under a mux window).
+constexpr std::size_t kConsumedBatch = 64 * 1024;
 
 }  // namespace
 
@@ -153,7 +155,13 @@ ThreadedStream::ThreadedStream(EventLoopThread& worker, boost::asio::any_io_exec
     worker_side_->home_side = home_side_;
     worker_side_->home = home_;
     boost::asio::post(worker_.executor(), [weak = std::weak_ptr(worker_side_)] {
-        if (auto side = weak.lock()) side->pump_reads();
+        auto side = weak.lock();
+        if (!side || !side->inner) return;
+        // What the worker reads stays counted by the inner stream's flow control until
+        // home has read it (consumed() below): the chunks here add nothing to what the
+        // peer may send.
+        side->inner->defer_consumption();
+        side->pump_reads();
     });
 }
 
@@ -199,6 +207,7 @@ std::size_t ThreadedStream::read_some(std::span<std::uint8_t> into, boost::syste
     }
     std::size_t copied = 0;
     bool resume = false;
+    bool drained = false;
     {
         // The copy is made under the lock: the worker takes it only to push a chunk (never
         // for its own reads), so at most this copy delays it.
@@ -224,11 +233,21 @@ std::size_t ThreadedStream::read_some(std::span<std::uint8_t> into, boost::syste
             r.worker_paused = false;
             resume = true;
         }
+        drained = r.bytes == 0;
     }
-    if (resume)
-        boost::asio::post(worker_.executor(), [weak = std::weak_ptr(worker_side_)] {
-            if (auto side = weak.lock()) side->pump_reads();
+    // Home has the bytes now: the inner stream may return their credit. Reported in
+    // batches (one hand-off per kConsumedBatch, or when home has read everything, so that
+    // nothing is ever withheld from a peer waiting for it).
+    consumed_unreported_ += copied;
+    if (resume || drained || consumed_unreported_ >= kConsumedBatch) {
+        boost::asio::post(worker_.executor(), [weak = std::weak_ptr(worker_side_), resume,
+                                               consumed = std::exchange(consumed_unreported_, 0)] {
+            auto side = weak.lock();
+            if (!side || !side->inner) return;
+            side->inner->consumed(consumed);
+            if (resume) side->pump_reads();
         });
+    }
     return copied;
 }
 

@@ -7,8 +7,9 @@
 //    valid until the handler ran on home; close() with a write still in flight waits for
 //    the worker to let go of them, so the caller may free them as soon as close returns;
 //  - reads: the worker reads the inner stream into chunks while fewer than
-//    kReceiveCapacity bytes wait for home, and stops reading above it — the inner stream's
-//    own flow control then holds the peer (a mux stream returns credit only as it is read).
+//    kReceiveCapacity bytes wait for home, and stops reading above it. The inner stream
+//    counts the bytes as consumed only once home has read them (defer_consumption): a
+//    mux stream's window and its carrier's session cap cover the chunks here too.
 //
 // Ownership across the threads: home's handlers live in a part only home holds (the
 // worker's callbacks carry weak references and post to home); the inner stream lives in a
@@ -63,6 +64,7 @@ class ThreadedStream final : public Stream {
     std::shared_ptr<WorkerSide> worker_side_;  // released on the worker, never here
     std::shared_ptr<HomeSide> home_side_;
     std::function<void()> on_close_;
+    std::size_t consumed_unreported_ = 0;  // read by home, not yet reported to the inner stream
     bool closed_ = false;
 };
 

@@ -108,7 +108,8 @@ void MuxCarrier::advance(StreamState& stream, StreamEvent event) {
 void MuxCarrier::free_stream(StreamState& stream, StreamPhase before) {
     // Bytes the handle has not read yet stay with it (the peer's FIN may arrive before the
     // application read the last data); they just stop counting against the carrier.
-    total_buffered_ -= stream.buffered;
+    total_buffered_ -= stream.buffered + stream.taken_unconsumed;
+    stream.taken_unconsumed = 0;
     window_growth_ -= stream.window.grown();
     if (before == StreamPhase::reset_sent || stream.error) {
         stream.buffered = 0;
@@ -132,8 +133,10 @@ void MuxCarrier::notify_reader(StreamState& stream) {
 
 // Unread bytes go; the carrier's count loses them unless free_stream took them off already.
 void MuxCarrier::drop_received(StreamState& stream) {
-    if (stream.phase != StreamPhase::closed) total_buffered_ -= stream.buffered;
+    if (stream.phase != StreamPhase::closed)
+        total_buffered_ -= stream.buffered + stream.taken_unconsumed;
     stream.buffered = 0;
+    stream.taken_unconsumed = 0;
     stream.received.clear();
 }
 

@@ -59,8 +59,19 @@ std::size_t MuxStream::read_some(std::span<std::uint8_t> into, boost::system::er
     }
     const std::size_t copied = s.received.read(into);
     s.buffered -= copied;
-    if (s.carrier != nullptr) s.carrier->stream_consumed(s, copied);
+    if (defer_consumption_)
+        s.taken_unconsumed += copied;
+    else if (s.carrier != nullptr)
+        s.carrier->stream_consumed(s, copied);
     return copied;
+}
+
+void MuxStream::consumed(std::size_t bytes) {
+    auto& s = *state_;
+    // Bytes of a stream the carrier freed meanwhile were taken off its count then.
+    bytes = std::min(bytes, s.taken_unconsumed);
+    s.taken_unconsumed -= bytes;
+    if (bytes > 0 && s.carrier != nullptr) s.carrier->stream_consumed(s, bytes);
 }
 
 void MuxStream::shutdown_send() {

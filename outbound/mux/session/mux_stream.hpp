@@ -22,6 +22,8 @@ class MuxStream final : public Stream {
     void async_write(std::vector<boost::asio::const_buffer> buffers, WriteHandler handler) override;
     void async_wait_readable(WaitHandler handler) override;
     std::size_t read_some(std::span<std::uint8_t> into, boost::system::error_code& ec) override;
+    void defer_consumption() override { defer_consumption_ = true; }
+    void consumed(std::size_t bytes) override;
     void shutdown_send() override;
     void close(bool graceful) override;
 
@@ -43,6 +45,7 @@ class MuxStream final : public Stream {
     std::shared_ptr<MuxCarrier> carrier_;
     std::shared_ptr<StreamState> state_;
     bool closed_ = false;
+    bool defer_consumption_ = false;
 };
 
 }  // namespace shunt::outbound::mux

@@ -35,7 +35,10 @@ struct StreamState {
 
     // Receiving: bytes the peer sent that the handle has not read yet, within our credit.
     ReceiveQueue received;
-    std::size_t buffered = 0;               // unread bytes (received.size())
+    std::size_t buffered = 0;  // unread bytes (received.size())
+    // Read by a handle that defers consumption (MuxStream::defer_consumption) and not yet
+    // reported consumed: they still count against the carrier's session cap.
+    std::size_t taken_unconsumed = 0;
     std::uint32_t consumed_unreported = 0;  // read since our last WINDOW_UPDATE
     std::uint64_t granted = 0;              // credit the peer still has from us
     ReceiveWindow window;                   // how much credit it gets per round (grows)

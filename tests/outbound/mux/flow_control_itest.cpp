@@ -1,6 +1,7 @@
 // Per-stream flow control end to end (docs/mux.md, "Flow control"): a writer whose peer
-// never returns credit times out instead of hanging, and a stream that sent its FIN still
-// gets credit for what it downloads (and reads every byte before the EOF).
+// never returns credit times out instead of hanging, a stream that sent its FIN still
+// gets credit for what it downloads (and reads every byte before the EOF), and a reader
+// that defers consumption (ThreadedStream's worker) holds the peer until it reports it.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -141,6 +142,58 @@ TEST_F(MuxFlowControl, BytesUnreadWhenTheStreamEndsAreStillDelivered) {
     EXPECT_TRUE(back == data);
     stream->read_some(back, ec);
     EXPECT_EQ(ec, boost::asio::error::eof) << ec.message();
+}
+
+// A reader that moves bytes on before their consumer has them (defer_consumption) gets
+// no more than the window until it reports them consumed; then the rest flows, intact.
+TEST_F(MuxFlowControl, ADeferringReaderHoldsThePeerToTheWindowUntilItReportsConsumption) {
+    start_server();
+    auto client = make_client(client_options());
+    std::string reason;
+    auto stream = connect(*client, echo_target.port(), reason);
+    ASSERT_TRUE(stream) << reason;
+    stream->defer_consumption();
+    const auto data = random_bytes(3'000'000, 11);
+    stream->async_write({boost::asio::buffer(data)},
+                        [](const boost::system::error_code&, std::size_t) {});
+    std::vector<std::uint8_t> back;
+    bool report = false;
+    bool failed = false;
+    std::vector<std::uint8_t> chunk(65536);
+    std::function<void()> read_more = [&] {
+        stream->async_wait_readable([&](const boost::system::error_code& ec) {
+            if (ec) {
+                failed = true;
+                return;
+            }
+            for (;;) {
+                boost::system::error_code read_error;
+                const std::size_t n = stream->read_some(chunk, read_error);
+                if (read_error == boost::asio::error::would_block) break;
+                if (read_error) {
+                    failed = true;
+                    return;
+                }
+                back.insert(back.end(), chunk.begin(), chunk.begin() + n);
+                if (report) stream->consumed(n);
+            }
+            if (back.size() < data.size()) read_more();
+        });
+    };
+    read_more();
+    run_until([] { return false; }, std::chrono::milliseconds(1500));
+    const CarrierOptions window;
+    EXPECT_GE(back.size(), window.initial_window / 2) << "nothing came";
+    EXPECT_LE(back.size(), window.initial_window) << "the peer sent past the window";
+    ASSERT_FALSE(failed);
+
+    report = true;
+    stream->consumed(back.size());
+    ASSERT_TRUE(run_until([&] { return failed || back.size() >= data.size(); },
+                          std::chrono::milliseconds(20'000)))
+        << back.size();
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(back, data);
 }
 
 }  // namespace
