@@ -207,7 +207,8 @@ SectionSpec<MuxProxyOptions> make_mux_spec() {
         [](const M& mux) { return quoted(mux.sni); }));
     k.back().derived_default = true;
     k.push_back(integer_key("carriers", &M::carriers, 1, 16, applied,
-                            "TLS connections kept open; streams are spread over them"));
+                            "TLS connections kept open; streams are spread over them, and they "
+                            "run on threads of their own (one per core, up to 4)"));
     k.push_back(integer_key("keepalive_interval_s", &M::keepalive_interval, 1, 3600, applied,
                             "a ping on every carrier this often"));
     k.push_back(integer_key("keepalive_timeout_s", &M::keepalive_timeout, 2, 86400, applied,
