@@ -41,6 +41,15 @@ AddressLookup lookup_from(EventLoopThread& thread, boost::asio::any_io_executor 
     };
 }
 
+// Counts a flow on `shard` now (so that flows opening together spread over the pools);
+// the returned callable, run on home when the flow ends, takes it off again.
+std::function<void()> count_stream(const std::shared_ptr<MuxOutbound::Shard>& shard) {
+    ++shard->streams;
+    return [weak = std::weak_ptr(shard)] {
+        if (auto s = weak.lock()) --s->streams;
+    };
+}
+
 }  // namespace
 
 HostPort wire_address(const Target& target) {
@@ -160,11 +169,7 @@ void MuxOutbound::connect(const Target& target, ConnectHandler handler) {
 // The flow's handler stays here, on home (it holds the flow's session, which must never be
 // destroyed on a carrier thread); the thread is told only which open it serves.
 void MuxOutbound::open_on(const std::shared_ptr<Shard>& shard, std::uint64_t id) {
-    // Counted now, so that flows opening together spread over the pools.
-    ++shard->streams;
-    auto release = [weak = std::weak_ptr(shard)] {
-        if (auto s = weak.lock()) --s->streams;
-    };
+    auto release = count_stream(shard);
     // Back on home: the outbound may be gone (a reload failed its flows already).
     auto finish = [this, alive = std::weak_ptr(alive_), release](
                       const boost::system::error_code& ec, std::unique_ptr<Stream> stream,
@@ -231,7 +236,6 @@ std::unique_ptr<UdpOutbound> MuxOutbound::open_udp(const Target& target, const E
     Shard& shard = *picked;
     if (shard.thread == nullptr)
         return std::make_unique<MuxUdpOutbound>(shard.pool, target, as_seen);
-    ++shard.streams;
     return std::make_unique<ThreadedUdpOutbound>(
         *shard.thread, executor_,
         [pool = std::weak_ptr(shard.pool), target, as_seen]() -> std::unique_ptr<UdpOutbound> {
@@ -239,10 +243,7 @@ std::unique_ptr<UdpOutbound> MuxOutbound::open_udp(const Target& target, const E
             if (!live) return nullptr;
             return std::make_unique<MuxUdpOutbound>(std::move(live), target, as_seen);
         },
-        "mux: replaced by a reload",
-        [weak = std::weak_ptr(picked)] {
-            if (auto s = weak.lock()) --s->streams;
-        });
+        "mux: replaced by a reload", count_stream(picked));
 }
 
 }  // namespace shunt::outbound::mux

@@ -163,11 +163,9 @@ void TlsChannel::try_read() {
         return;
     }
     const int error = SSL_get_error(ssl_, last);
+    // At the socket's end our BIO reads 0 without asking for a retry: that is SYSCALL
+    // below, never WANT_READ.
     if (error == SSL_ERROR_WANT_READ) {
-        if (socket_eof_) {
-            fail_read(boost::asio::error::eof);  // the peer closed without close_notify
-            return;
-        }
         read_socket();
         return;
     }
