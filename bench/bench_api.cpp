@@ -90,6 +90,7 @@ Run throughput(const E2eTopology& topology, bool api, int seconds, const TempDir
                                              .seconds = seconds,
                                              .streams = 1,
                                              .reverse = false,
+                                             .bitrate = {},
                                              .watched_pid = shunt.pid(),
                                              .client_netns = {},
                                              .profile_label = {}});

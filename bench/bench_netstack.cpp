@@ -10,7 +10,10 @@
 //      system calls, so neither figure is the relay's alone). One and four streams, plus
 //      one stream reversed (-R, server -> client). Each through-shunt run yields shunt's
 //      CPU seconds per GB moved (utime+stime from /proc; user and system apart, per
-//      thread, and bytes per system call).
+//      thread, and bytes per system call). Then one stream each way again, paced at
+//      4 Gbit/s (iperf3 -b) through shunt and socat: at a rate every path carries, each
+//      process pays for its own work only (saturated, the bottleneck also runs the
+//      peers' TCP work inside its system calls).
 //   2. memory: shunt's VmRSS/VmHWM at rest, then with CONNECTIONS idle established
 //      connections through it (made by this process: sockets created inside each
 //      namespace by a thread that joined it), then after they are closed.
@@ -52,6 +55,7 @@ struct Case {
     const char* profile;  // perf label for the through-shunt run (SHUNT_BENCH_PROFILE)
     int streams;
     bool reverse;
+    const char* bitrate;  // "" = as fast as it goes; else iperf3 -b (paced: see main)
     IperfResult direct;
     IperfResult shunt;
     IperfResult relay;  // socat, for the 1-stream cases
@@ -156,9 +160,15 @@ int main(int argc, char** argv) {
             "bench_netstack: iperf3 %d s per run, client ns -> server ns; direct to %s, through "
             "shunt (TUN mtu %d) to %s (%s)\n",
             seconds, E2eTopology::kWebV4, mtu, fake_ip.c_str(), E2eTopology::kWebSite);
-        std::vector<Case> cases = {{"1 stream", "tun_up_1", 1, false, {}, {}, {}},
-                                   {"4 streams", "tun_up_4", 4, false, {}, {}, {}},
-                                   {"1 stream -R", "tun_down_1", 1, true, {}, {}, {}}};
+        // The paced cases: on a saturated machine the slowest process in a chain also runs
+        // its peers' TCP work (an ACK it sends makes the sender transmit inside its system
+        // call), so a relay's CPU per GB depends on whether it is the bottleneck. At a rate
+        // every path carries, each process pays for its own work only.
+        std::vector<Case> cases = {{"1 stream", "tun_up_1", 1, false, "", {}, {}, {}},
+                                   {"4 streams", "tun_up_4", 4, false, "", {}, {}, {}},
+                                   {"1 stream -R", "tun_down_1", 1, true, "", {}, {}, {}},
+                                   {"1 @ 4G", "tun_up_paced", 1, false, "4G", {}, {}, {}},
+                                   {"1 -R @ 4G", "tun_down_paced", 1, true, "4G", {}, {}, {}}};
         auto relay = topology.spawn_in_client(
             {"socat", "-b", "262144",
              "TCP-LISTEN:" + std::to_string(kRelayPort) + ",bind=127.0.0.1,fork,reuseaddr",
@@ -174,6 +184,7 @@ int main(int argc, char** argv) {
                                             .seconds = seconds,
                                             .streams = c.streams,
                                             .reverse = c.reverse,
+                                            .bitrate = c.bitrate,
                                             .watched_pid = 0,
                                             .client_netns = {},
                                             .profile_label = {}});
@@ -182,6 +193,7 @@ int main(int argc, char** argv) {
                                            .seconds = seconds,
                                            .streams = c.streams,
                                            .reverse = c.reverse,
+                                           .bitrate = c.bitrate,
                                            .watched_pid = shunt.pid(),
                                            .client_netns = {},
                                            .profile_label = c.profile});
@@ -191,6 +203,7 @@ int main(int argc, char** argv) {
                                                .seconds = seconds,
                                                .streams = c.streams,
                                                .reverse = c.reverse,
+                                               .bitrate = c.bitrate,
                                                .watched_pid = relay->pid(),
                                                .client_netns = {},
                                                .profile_label = {},
@@ -259,7 +272,9 @@ int main(int argc, char** argv) {
             "shunt_4_gbps=%.2f ratio_4=%.2f direct_1r_gbps=%.2f shunt_1r_gbps=%.2f ratio_1r=%.2f "
             "shunt_cpu_s_per_gb_1=%.2f shunt_cpu_s_per_gb_4=%.2f shunt_cpu_s_per_gb_1r=%.2f "
             "rss_start_mb=%.1f rss_idle_mb=%.1f hwm_idle_mb=%.1f rss_after_mb=%.1f "
-            "idle_connections=%d kb_per_connection=%.2f tun_mtu=%d\n",
+            "idle_connections=%d kb_per_connection=%.2f tun_mtu=%d "
+            "tun_up_paced_cpu_s_per_gb=%.3f tun_down_paced_cpu_s_per_gb=%.3f "
+            "relay_up_paced_cpu_s_per_gb=%.3f relay_down_paced_cpu_s_per_gb=%.3f\n",
             cases[0].shunt.cpu_s_per_gb(), cases[2].shunt.cpu_s_per_gb(),
             cases[0].relay.cpu_s_per_gb(), cases[2].relay.cpu_s_per_gb(),
             cases[0].shunt.user_s_per_gb(), cases[2].shunt.user_s_per_gb(),
@@ -268,7 +283,9 @@ int main(int argc, char** argv) {
             cases[2].direct.gbit_per_s, cases[2].shunt.gbit_per_s, cases[2].ratio(),
             cases[0].shunt.cpu_s_per_gb(), cases[1].shunt.cpu_s_per_gb(),
             cases[2].shunt.cpu_s_per_gb(), mb(at_start.rss_kb), mb(m.with_idle.rss_kb),
-            mb(m.with_idle.hwm_kb), mb(m.after_close.rss_kb), m.accepted, per_connection_kb, mtu);
+            mb(m.with_idle.hwm_kb), mb(m.after_close.rss_kb), m.accepted, per_connection_kb, mtu,
+            cases[3].shunt.cpu_s_per_gb(), cases[4].shunt.cpu_s_per_gb(),
+            cases[3].relay.cpu_s_per_gb(), cases[4].relay.cpu_s_per_gb());
         if (!all_ok) {
             const std::string log = shunt.log();
             std::fprintf(stderr, "shunt log (tail):\n%s\n", log_tail(log).c_str());

@@ -72,6 +72,10 @@ IperfResult run_iperf(const test::E2eTopology& topology, const IperfOptions& opt
                                      std::to_string(options.streams),
                                      "-J"};
     if (options.reverse) argv.push_back("-R");
+    if (!options.bitrate.empty()) {
+        argv.push_back("-b");
+        argv.push_back(options.bitrate);
+    }
     std::optional<PerfRecording> profile;
     if (options.watched_pid && !options.profile_label.empty())
         profile.emplace(options.watched_pid, options.profile_label);

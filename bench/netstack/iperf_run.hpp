@@ -18,6 +18,7 @@ struct IperfOptions {
     int seconds = 5;
     int streams = 1;
     bool reverse = false;         // -R: server -> client
+    std::string bitrate;          // -b (e.g. "4G"): a paced sender; empty: as fast as it goes
     pid_t watched_pid = 0;        // whose CPU time to sample; 0: none
     std::string client_netns;     // run the client here instead of the topology's client
     std::string profile_label;    // perf-records watched_pid as LABEL (SHUNT_BENCH_PROFILE)

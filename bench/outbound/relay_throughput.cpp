@@ -14,7 +14,7 @@ namespace shunt::bench {
 using namespace std::chrono_literals;
 
 ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t listener_port,
-                                int seconds, pid_t mux_server_pid) {
+                                int seconds, pid_t mux_server_pid, const std::string& bitrate) {
     ThroughputFigures f;
     const double bench_before = cpu_seconds(::getpid());
     f.iperf = run_iperf(topology, {.server = "127.0.0.1",
@@ -22,6 +22,7 @@ ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t
                                    .seconds = seconds,
                                    .streams = 1,
                                    .reverse = false,
+                                   .bitrate = bitrate,
                                    .watched_pid = mux_server_pid,
                                    .client_netns = {},
                                    .profile_label = {}});

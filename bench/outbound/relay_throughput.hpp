@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "bench/netstack/iperf_run.hpp"
@@ -27,9 +28,10 @@ struct ThroughputFigures {
     }
 };
 
-// iperf3 -c in the client namespace through the listener on `listener_port` (127.0.0.1).
+// iperf3 -c in the client namespace through the listener on `listener_port` (127.0.0.1),
+// as fast as it goes or paced at `bitrate` (iperf3 -b, e.g. "3G").
 ThroughputFigures measure_relay(const test::E2eTopology& topology, std::uint16_t listener_port,
-                                int seconds, pid_t mux_server_pid);
+                                int seconds, pid_t mux_server_pid, const std::string& bitrate = {});
 
 // The run with the median Gbit/s (the CPU figures come from that same run).
 ThroughputFigures median_run(std::vector<ThroughputFigures> runs);
