@@ -4,10 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <tuple>
 
+#include "base/regular_file.hpp"
 #include "config/config_api_reader.hpp"
 #include "config/config_dns_reader.hpp"
 #include "config/config_ebpf_reader.hpp"
@@ -83,16 +82,14 @@ ConfigLoadResult parse_config(std::string_view text, const std::string& path) {
 }
 
 ConfigLoadResult load_config(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::string why;
+    auto text = read_regular_file(path, kMaxConfigFileBytes, &why);
+    if (!text) {
         ConfigLoadResult result;
-        result.errors.push_back(
-            {path, 0, 0, "", "cannot open the config file: " + std::string(std::strerror(errno))});
+        result.errors.push_back({path, 0, 0, "", "cannot read the config file: " + why});
         return result;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_config(text.str(), path);
+    return parse_config(*text, path);
 }
 
 const SectionSpec<LogConfig>& log_section_spec() {

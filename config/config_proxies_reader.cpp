@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
+#include "base/regular_file.hpp"
 #include "config/config_groups_reader.hpp"
 #include "net/domain_name.hpp"
 
@@ -136,12 +136,11 @@ void read_ca(ConfigReader& r, MuxProxyOptions& mux, const ReadContext& context) 
         return;
     }
     mux.ca_file = resolve_config_path(context.base_dir, *ca);
-    if (auto why = why_unreadable(mux.ca_file); !why.empty()) {
+    std::string why;
+    if (auto pem = read_regular_file(mux.ca_file, kMaxPemFileBytes, &why))
+        mux.ca_pem = std::move(*pem);
+    else
         r.error_at_key("ca", "cannot read \"" + mux.ca_file + "\": " + why);
-    } else {
-        std::ifstream in(mux.ca_file, std::ios::binary);
-        mux.ca_pem.assign(std::istreambuf_iterator<char>(in), {});
-    }
 }
 
 SectionSpec<MuxProxyOptions> make_mux_spec() {
@@ -299,11 +298,7 @@ std::optional<std::string> parse_host_name(std::string_view text) {
 }
 
 std::string why_unreadable(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return "it is a directory";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::strerror(errno);
-    return {};
+    return why_not_readable_file(path, kMaxPemFileBytes);
 }
 
 OutboundNames read_proxy_sections(ConfigReader& top, const std::filesystem::path& base_dir,

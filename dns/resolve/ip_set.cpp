@@ -1,8 +1,9 @@
 #include "dns/resolve/ip_set.hpp"
 
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "base/regular_file.hpp"
 
 namespace shunt::dns {
 
@@ -45,12 +46,10 @@ IpSet IpSet::parse(std::string_view text, std::string_view source) {
 }
 
 IpSet IpSet::load_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot open the IP set file");
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) throw std::runtime_error(path + ": error while reading the IP set file");
-    return parse(content.str(), path);
+    std::string why;
+    auto content = read_regular_file(path, kMaxConfiguredFileBytes, &why);
+    if (!content) throw std::runtime_error(path + ": cannot read the IP set file: " + why);
+    return parse(*content, path);
 }
 
 }  // namespace shunt::dns

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "base/regular_file.hpp"
+
 namespace shunt::rules {
 
 namespace {
@@ -124,6 +126,9 @@ std::optional<CountryCode> CountryCode::parse(std::string_view text) {
 }
 
 MmdbCountry::MmdbCountry(const std::string& path) : path_(path), db_(std::make_unique<MMDB_s>()) {
+    // libmaxminddb opens without O_NONBLOCK and maps whatever it opened: a FIFO would block.
+    if (auto why = why_not_readable_file(path, kMaxConfiguredFileBytes); !why.empty())
+        throw std::runtime_error("cannot open GeoIP database " + path + ": " + why);
     errno = 0;
     int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, db_.get());
     if (status != MMDB_SUCCESS) {

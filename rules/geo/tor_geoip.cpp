@@ -2,10 +2,9 @@
 
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
+#include "base/regular_file.hpp"
 #include "rules/match/ip_range.hpp"
 
 namespace shunt::rules {
@@ -107,11 +106,10 @@ TorGeoipDatabase read_tor_geoip(const std::filesystem::path& v4_file,
     TorGeoipDatabase database;
     auto read_one = [&](const std::filesystem::path& path, IpAddress::Family family) {
         if (path.empty()) return;
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw TorGeoipError(path.string(), 0, "cannot open file");
-        std::ostringstream contents;
-        contents << in.rdbuf();
-        parse_tor_geoip(contents.str(), family, path.string(), database);
+        std::string why;
+        auto contents = read_regular_file(path.string(), kMaxConfiguredFileBytes, &why);
+        if (!contents) throw TorGeoipError(path.string(), 0, "cannot read the file: " + why);
+        parse_tor_geoip(*contents, family, path.string(), database);
     };
     read_one(v4_file, IpAddress::Family::v4);
     read_one(v6_file, IpAddress::Family::v6);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/regular_file.hpp"
 #include "rules/parse/rule_parser.hpp"
 #include "rules/parse/rule_values.hpp"
 
@@ -206,25 +207,15 @@ RuleSetEntries parse_rule_set_text(std::string_view text, RuleSetBehavior behavi
 }
 
 RuleSetEntries load_rule_set_file(const std::string& path, RuleSetBehavior behavior) {
-    std::FILE* stream = std::fopen(path.c_str(), "rb");
-    if (!stream) {
-        RuleSetParser parser(behavior, path);
-        parser.error(0, 0, std::string("cannot read rule set: ") + std::strerror(errno));
-        return parser.take();
-    }
     // One read into one buffer: a million-line file is a few tens of megabytes at most.
-    std::string content;
-    char buffer[1 << 16];
-    std::size_t got;
-    while ((got = std::fread(buffer, 1, sizeof buffer, stream)) > 0) content.append(buffer, got);
-    bool failed = std::ferror(stream) != 0;
-    std::fclose(stream);
-    if (failed) {
+    std::string why;
+    auto content = read_regular_file(path, kMaxConfiguredFileBytes, &why);
+    if (!content) {
         RuleSetParser parser(behavior, path);
-        parser.error(0, 0, "error while reading rule set");
+        parser.error(0, 0, "cannot read rule set: " + why);
         return parser.take();
     }
-    return parse_rule_set_text(content, behavior, path);
+    return parse_rule_set_text(*content, behavior, path);
 }
 
 }  // namespace shunt::rules

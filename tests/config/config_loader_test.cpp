@@ -214,7 +214,7 @@ level = 3
 TEST(ConfigLoader, MissingFileIsAnError) {
     auto r = load_config("/nonexistent/shunt.toml");
     ASSERT_EQ(r.errors.size(), 1u);
-    EXPECT_NE(r.errors[0].format().find("cannot open the config file"), std::string::npos);
+    EXPECT_NE(r.errors[0].format().find("cannot read the config file: No such file or directory"), std::string::npos);
 }
 
 TEST(LogSectionSpec, FullTomlShowsTheLevelWithItsDefault) {
