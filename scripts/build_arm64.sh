@@ -20,7 +20,7 @@ packages=(crossbuild-essential-arm64 qemu-user
     libboost-url1.81-dev:arm64 libssl-dev:arm64 libldns-dev:arm64 libtomlplusplus-dev:arm64
     libspdlog-dev:arm64 libfmt-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
     libmaxminddb-dev:arm64 libsystemd-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64
-    zlib1g-dev:arm64)
+    zlib1g-dev:arm64 libre2-dev:arm64)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

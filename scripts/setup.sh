@@ -14,7 +14,7 @@ packages=(
     # libraries (DESIGN.md: Debian packages only)
     libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev libboost-url1.81-dev
     libssl-dev libldns-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-    libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev libsystemd-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libmaxminddb-dev libsystemd-dev libre2-dev
     # the eBPF bypass: clang compiles the program (-target bpf), bpftool embeds it
     libbpf-dev bpftool
     # real peers used by the tests and benchmarks

@@ -18,8 +18,7 @@
 // on from that rule as Clash's rule-by-rule scan does (earlier rules, no-resolve IP rules
 // included, never see the resolved address).
 // Immutable after compile(): evaluate() may run on many threads; it does not allocate
-// (except inside boost::regex_search for a DOMAIN-REGEX rule whose literal prefilter
-// passes).
+// (except inside RE2 for a DOMAIN-REGEX rule whose literal prefilter passes).
 #pragma once
 
 #include <cstddef>

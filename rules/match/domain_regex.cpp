@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include <boost/regex.hpp>
+#include <re2/re2.h>
 
 #include "rules/match/regex_syntax.hpp"
 
@@ -222,12 +222,6 @@ bool implied_by(const Strings& clause, const Strings& must) {
     });
 }
 
-bool top_anchored_at_start(const Node& root) {
-    if (root.kind == Node::Kind::begin) return true;
-    return root.kind == Node::Kind::concat && !root.children.empty() &&
-           root.children.front().kind == Node::Kind::begin;
-}
-
 }  // namespace
 
 RegexPrefilter analyze_regex_literals(std::string_view pattern) {
@@ -287,27 +281,35 @@ std::string RegexPrefilter::describe() const {
 // ---- DomainRegex -----------------------------------------------------------------------------
 
 std::optional<DomainRegex> DomainRegex::compile(std::string_view pattern, std::string* error) {
-    // Perl syntax with Go's defaults: `^`/`$` only at the ends of the name (no_mod_m), `.`
-    // not matching a newline (no_mod_s); nothing reads sub-matches (nosubs).
-    constexpr auto kFlags =
-        boost::regex::perl | boost::regex::no_mod_m | boost::regex::no_mod_s | boost::regex::nosubs;
-    DomainRegex r;
-    try {
-        r.regex_ = std::make_shared<const boost::regex>(pattern.begin(), pattern.end(), kFlags);
-    } catch (const boost::regex_error& e) {
-        // Boost appends the whole pattern with a marker; the rule parser already shows the
-        // line, so keep the reason and say where.
+    // RE2 has Go's syntax and semantics (Clash's rules are Go regexps): `^`/`$` only at the
+    // ends of the name, `.` not matching a newline, no backreferences or lookarounds. It
+    // matches in time linear in the name whatever the pattern — a rule set from a remote
+    // provider cannot stall the netstack thread with a catastrophic pattern, as a
+    // backtracking engine (Boost.Regex took up to 2 s per name before giving up) could.
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_never_capture(true);  // nothing reads sub-matches
+    options.set_max_mem(kMaxProgramBytes);
+    auto regex =
+        std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+    if (!regex->ok()) {
         if (error != nullptr) {
-            std::string_view what = e.what();
-            what = what.substr(0, what.find("  The error occurred"));
-            *error = std::string(what) + " (at offset " + std::to_string(e.position()) + ")";
+            // RE2 names the offending part; say where it is, the rule parser gives the line.
+            const std::string& part = regex->error_arg();
+            auto at = part.empty() ? std::string_view::npos : pattern.find(part);
+            if (regex->error_code() == re2::RE2::ErrorTrailingBackslash) at = pattern.size() - 1;
+            *error = regex->error_code() == re2::RE2::ErrorPatternTooLarge
+                         ? "pattern too large (its program exceeds " +
+                               std::to_string(kMaxProgramBytes / 1024) + " KiB)"
+                         : regex->error();
+            if (at != std::string_view::npos) *error += " (at offset " + std::to_string(at) + ")";
         }
         return std::nullopt;
     }
+    DomainRegex r;
+    r.regex_ = std::move(regex);
     r.pattern_ = std::string(pattern);
     r.prefilter_ = analyze_regex_literals(pattern);
-    if (auto root = parse_regex_subset(pattern))
-        r.anchored_at_start_ = top_anchored_at_start(*root);
     return r;
 }
 
@@ -316,13 +318,8 @@ bool DomainRegex::matches(std::string_view domain) const {
 }
 
 bool DomainRegex::matches_without_prefilter(std::string_view domain) const {
-    auto flags = boost::match_default | boost::match_any;
-    if (anchored_at_start_) flags |= boost::match_continuous;
-    // The overload without match_results allocates one per call; a per-thread one is
-    // reused (its storage is sized once).
-    thread_local boost::match_results<const char*> results;
-    return boost::regex_search(domain.data(), domain.data() + domain.size(), results, *regex_,
-                               flags);
+    // A search, as Go's MatchString; a pattern starting with `^` is anchored by RE2 itself.
+    return re2::RE2::PartialMatch(re2::StringPiece(domain.data(), domain.size()), *regex_);
 }
 
 }  // namespace shunt::rules

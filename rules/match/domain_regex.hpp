@@ -7,22 +7,25 @@
 // analyzer of the pattern derives a literal prefilter — substrings any match must contain
 // ("tracker" or "telemetry"), and for anchored patterns the possible prefixes/suffixes of
 // the name. A domain that fails the prefilter is rejected with a few memcmp/find calls;
-// only the rest runs the regex engine (boost::regex, Perl syntax: clearly faster than
-// std::regex, and the same engine validates the rule when it is parsed). When the analyzer
-// meets anything it does not fully understand (lookarounds, backreferences, inline flags,
+// only the rest runs the regex engine (RE2: Go's syntax, as Clash's rules are written, and
+// time linear in the name for any pattern; the same engine validates the rule when it is
+// parsed). When the analyzer meets anything it does not fully understand (inline flags,
 // Unicode classes, ...) there is no prefilter: correctness first.
 //
 // Copies share the compiled program; const matching is thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/regex_fwd.hpp>
+namespace re2 {
+class RE2;
+}
 
 namespace shunt::rules {
 
@@ -41,11 +44,15 @@ struct RegexPrefilter {
 };
 
 // The analyzer on its own: the prefilter for `pattern`, or an empty one when the pattern
-// uses anything the analyzer does not understand. Assumes boost accepted the pattern.
+// uses anything the analyzer does not understand. Assumes the engine accepted the pattern.
 RegexPrefilter analyze_regex_literals(std::string_view pattern);
 
 class DomainRegex {
   public:
+    // A compiled pattern's program may take at most this much memory (RE2's default is
+    // 8 MiB); a larger one is refused like a syntax error.
+    static constexpr std::int64_t kMaxProgramBytes = 1 << 20;
+
     // Nullopt (and a readable reason in `error`, when given) for patterns the engine rejects.
     static std::optional<DomainRegex> compile(std::string_view pattern,
                                               std::string* error = nullptr);
@@ -64,12 +71,10 @@ class DomainRegex {
     DomainRegex() = default;
 
     std::string pattern_;
-    // Shared and immutable: copies are cheap, and boost/regex.hpp stays out of this header.
-    std::shared_ptr<const boost::regex> regex_;
+    // Shared and immutable (RE2 is thread-safe for matching): copies are cheap, and re2.h
+    // stays out of this header.
+    std::shared_ptr<const re2::RE2> regex_;
     RegexPrefilter prefilter_;
-    // The pattern starts with `^` outside any group: matches can only start at offset 0,
-    // so the search need not try later starts.
-    bool anchored_at_start_ = false;
 };
 
 }  // namespace shunt::rules

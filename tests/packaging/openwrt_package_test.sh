@@ -69,7 +69,7 @@ else
     expect "installs /etc/shunt/config.toml" '\./files/config\.toml \$\(1\)/etc/shunt/config\.toml'
 
     depends=$(grep -E '^[[:space:]]*DEPENDS:=' <<<"$joined")
-    for dep in +boost +boost-system +boost-json +libopenssl +libldns +libmaxminddb \
+    for dep in +boost +boost-system +boost-json +libopenssl +libldns +libmaxminddb +re2 \
                +libstdcpp +kmod-tun +libbpf +kmod-sched-bpf; do
         if grep -Eq -- "(^|[[:space:]=])\\${dep}([[:space:]]|$)" <<<"$depends"; then
             pass "DEPENDS has $dep"
