@@ -41,9 +41,11 @@ void ApiServer::start() {
         if (ec) throw std::system_error(ec, "api: cannot listen on " + endpoint.to_string());
         spdlog::info("api: listening on {}", endpoint.to_string());
         acceptors_.push_back(std::move(acceptor));
+        accept_retries_.push_back(
+            std::make_unique<AcceptRetry>(executor_, "api: " + endpoint.to_string()));
     }
     if (!unix_path_.empty()) listen_unix();
-    for (auto& acceptor : acceptors_) do_accept(*acceptor);
+    for (std::size_t i = 0; i < acceptors_.size(); ++i) do_accept(i);
     if (unix_acceptor_) do_accept_unix();
 }
 
@@ -68,6 +70,7 @@ void ApiServer::listen_unix() {
         unix_acceptor_.reset();
         throw std::system_error(ec, "api: cannot listen on " + unix_path_);
     }
+    unix_accept_retry_ = std::make_unique<AcceptRetry>(executor_, "api: " + unix_path_);
     spdlog::info("api: listening on unix socket {}", unix_path_);
 }
 
@@ -75,7 +78,8 @@ void ApiServer::do_accept_unix() {
     unix_acceptor_->async_accept([this](const boost::system::error_code& ec,
                                         boost::asio::local::stream_protocol::socket socket) {
         if (ec == boost::asio::error::operation_aborted || stopped_) return;
-        if (!ec && admit()) {
+        if (ec) return unix_accept_retry_->after_error(ec, [this] { do_accept_unix(); });
+        if (admit()) {
             // A unix stream socket does for a session what a TCP one does (read, write,
             // shutdown, close): it is handed to the same session code as a tcp::socket
             // rather than instantiating every session class twice.
@@ -105,15 +109,15 @@ void ApiServer::start_session(tcp::socket socket, bool unix_socket) {
     session->start();
 }
 
-void ApiServer::do_accept(tcp::acceptor& acceptor) {
-    acceptor.async_accept(
-        [this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
+void ApiServer::do_accept(std::size_t index) {
+    acceptors_[index]->async_accept(
+        [this, index](const boost::system::error_code& ec, tcp::socket socket) {
             if (ec == boost::asio::error::operation_aborted || stopped_) return;
-            if (!ec) {
-                if (admit()) start_session(std::move(socket), false);
-                // else the socket closes as it goes out of scope
-            }
-            do_accept(acceptor);
+            if (ec)
+                return accept_retries_[index]->after_error(ec, [this, index] { do_accept(index); });
+            if (admit()) start_session(std::move(socket), false);
+            // else the socket closes as it goes out of scope
+            do_accept(index);
         });
 }
 
@@ -124,6 +128,8 @@ void ApiServer::stop() {
         boost::system::error_code ignored;
         acceptor->close(ignored);
     }
+    for (auto& retry : accept_retries_) retry->cancel();
+    if (unix_accept_retry_) unix_accept_retry_->cancel();
     if (unix_acceptor_) {
         boost::system::error_code ignored;
         unix_acceptor_->close(ignored);

@@ -14,6 +14,7 @@
 
 #include "api/api_session.hpp"
 #include "base/log_rate_limit.hpp"
+#include "net/accept_retry.hpp"
 #include "net/ip_address.hpp"
 
 namespace shunt::api {
@@ -45,7 +46,7 @@ class ApiServer {
     std::size_t connection_count() const { return context_->open; }
 
   private:
-    void do_accept(boost::asio::ip::tcp::acceptor& acceptor);
+    void do_accept(std::size_t index);
     void listen_unix();
     void do_accept_unix();
     // Whether a new connection may open (else it is closed, and that logged now and then).
@@ -57,7 +58,9 @@ class ApiServer {
     std::string unix_path_;
     std::shared_ptr<ApiContext> context_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::vector<std::unique_ptr<AcceptRetry>> accept_retries_;  // one per acceptors_ entry
     std::unique_ptr<boost::asio::local::stream_protocol::acceptor> unix_acceptor_;
+    std::unique_ptr<AcceptRetry> unix_accept_retry_;
     LogRateLimit refusal_log_{std::chrono::seconds(10)};
     bool stopped_ = false;
 };

@@ -15,6 +15,7 @@ TcpListener::TcpListener(boost::asio::any_io_executor executor, const Endpoint& 
                          std::size_t max_clients)
     : endpoint_(endpoint),
       acceptor_(executor),
+      accept_retry_(executor, "dns: tcp " + endpoint.to_string()),
       handler_(handler),
       idle_timeout_(idle_timeout),
       max_clients_(max_clients) {
@@ -39,6 +40,7 @@ void TcpListener::close() {
     closed_ = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    accept_retry_.cancel();
 }
 
 void TcpListener::do_accept() {
@@ -52,10 +54,9 @@ void TcpListener::on_accept(const boost::system::error_code& ec,
                             boost::asio::ip::tcp::socket socket) {
     if (closed_ || ec == boost::asio::error::operation_aborted) return;
     if (ec) {
-        // EMFILE and friends: log, back off by simply continuing (the next accept
-        // will fail fast or succeed once descriptors are free).
-        spdlog::warn("dns: tcp {}: accept: {}", endpoint_.to_string(), ec.message());
-        return do_accept();
+        return accept_retry_.after_error(ec, [self = shared_from_this()] {
+            if (!self->closed_) self->do_accept();
+        });
     }
     if (*clients_ >= max_clients_) {
         auto now = std::chrono::steady_clock::now();

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 
 #include "dns/server/query_handler.hpp"
+#include "net/accept_retry.hpp"
 #include "net/ip_address.hpp"
 
 namespace shunt::dns {
@@ -38,6 +39,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
 
     Endpoint endpoint_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    AcceptRetry accept_retry_;
     QueryHandler& handler_;
     std::chrono::milliseconds idle_timeout_;
     std::size_t max_clients_;

@@ -11,6 +11,7 @@ extern "C" {
 #include <lwip/tcp.h>
 }
 
+#include "base/log_rate_limit.hpp"
 #include "flow/live_flow.hpp"
 
 namespace shunt::netstack {
@@ -28,6 +29,9 @@ constexpr std::size_t kMaxGather = 64;
 
 // Reads from the outbound per readiness before lwIP sends: 4 x 64 KB fills TCP_SND_BUF.
 constexpr int kMaxReadsPerWake = 4;
+
+// Refused flows, for every session (all on the netstack thread).
+LogRateLimit g_refusal_log{std::chrono::seconds(1)};
 
 IpAddress address_of(const ip_addr_t& address) {
     if (IP_IS_V4_VAL(address))
@@ -134,8 +138,16 @@ void TcpSession::attach(std::unique_ptr<outbound::Stream> stream,
 
 void TcpSession::refuse(const std::string& reason) {
     if (state_ == TcpSessionState::closed) return;
-    spdlog::info("tcp {} -> {}: refused: {}", source_.to_string(), destination_.to_string(),
-                 reason);
+    // A line a second at most: when the outbound side fails for everyone (out of
+    // descriptors, the uplink gone), each app retrying would otherwise add a line per try.
+    if (auto skipped = g_refusal_log.admit())
+        spdlog::info("tcp {} -> {}: refused: {}{}", source_.to_string(), destination_.to_string(),
+                     reason,
+                     *skipped == 0 ? std::string()
+                                   : " (" + std::to_string(*skipped) + " more refused since)");
+    else
+        spdlog::debug("tcp {} -> {}: refused: {}", source_.to_string(), destination_.to_string(),
+                      reason);
     close(CloseReason::outbound_failed);
 }
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -205,6 +206,35 @@ std::string read_file(const std::string& path) {
 
 std::string log_tail(const std::string& log, std::size_t bytes) {
     return log.substr(log.size() > bytes ? log.size() - bytes : 0);
+}
+
+std::size_t count_occurrences(const std::string& text, const std::string& what) {
+    std::size_t count = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+    return count;
+}
+
+std::size_t lines_with_both(const std::string& text, const std::string& a, const std::string& b) {
+    std::size_t count = 0;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find(a) != std::string::npos && line.find(b) != std::string::npos) ++count;
+    return count;
+}
+
+double process_cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(in, line);
+    const auto after_name = line.rfind(')');
+    if (after_name == std::string::npos) return 0;
+    // Fields after the name start at 3 (state); utime and stime are 14 and 15.
+    std::istringstream fields(line.substr(after_name + 2));
+    std::string field;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+        if (i >= 14) ticks += std::stol(field);
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace shunt::test

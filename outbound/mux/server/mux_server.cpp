@@ -192,6 +192,8 @@ void MuxServer::start() {
             throw std::system_error(e.code(), "mux_server: listen " + endpoint.to_string());
         }
         acceptors_.push_back(std::move(acceptor));
+        accept_retries_.push_back(
+            std::make_unique<AcceptRetry>(executor_, "mux-server: " + endpoint.to_string()));
         do_accept(acceptors_.size() - 1);
     }
     for (const auto& endpoint : local_endpoints())
@@ -219,7 +221,9 @@ void MuxServer::do_accept(std::size_t index) {
     acceptors_[index]->async_accept(
         [this, index](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
             if (stopped_) return;
-            if (!ec) authenticate(std::move(socket));
+            if (ec)
+                return accept_retries_[index]->after_error(ec, [this, index] { do_accept(index); });
+            authenticate(std::move(socket));
             do_accept(index);
         });
 }
@@ -272,6 +276,7 @@ void MuxServer::stop() {
         boost::system::error_code ignored;
         acceptor->close(ignored);
     }
+    for (auto& retry : accept_retries_) retry->cancel();
     // Handshakes in progress: their callbacks see `done` and never touch the server again.
     for (auto& weak : pending_) {
         if (auto handshake = weak.lock(); handshake && !handshake->done) {

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "base/log_rate_limit.hpp"
+#include "net/accept_retry.hpp"
 #include "outbound/mux/server/mux_server_options.hpp"
 #include "outbound/outbound.hpp"
 
@@ -73,6 +74,7 @@ class MuxServer {
     Key auth_key_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::vector<std::unique_ptr<AcceptRetry>> accept_retries_;  // one per acceptors_ entry
     std::list<std::shared_ptr<MuxCarrier>> carriers_;
     std::size_t handshakes_ = 0;
     LogRateLimit handshake_refusal_log_{std::chrono::seconds(1)};
