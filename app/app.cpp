@@ -100,6 +100,18 @@ class App final : public api::RunningShunt {
                     io_.get_executor(),
                     netstack::system_dns_plan(*config_, netstack_->tun_ifindex()));
                 system_dns_->start();
+                // A device made again (the old one was deleted) is a new link: the system's
+                // resolver settings go to it.
+                netstack_->on_rebuilt([this](int ifindex) {
+                    system_dns_->stop();
+                    system_dns_ = std::make_unique<netstack::SystemDns>(
+                        io_.get_executor(), netstack::system_dns_plan(*config_, ifindex));
+                    try {
+                        system_dns_->start();
+                    } catch (const std::exception& e) {
+                        spdlog::error("system DNS on the new {}: {}", config_->tun.name, e.what());
+                    }
+                });
             }
             if (config_->api) {
                 api_logs_ = std::make_shared<api::LogBroadcast>();

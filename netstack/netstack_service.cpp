@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 
 #include <spdlog/spdlog.h>
@@ -73,7 +74,8 @@ NetstackService::NetstackService(boost::asio::any_io_executor executor, const Tu
       captured_(std::move(fake_ip_ranges)),
       dns_(dns),
       classifier_(classifier),
-      registry_(registry) {}
+      registry_(registry),
+      rebuild_timer_(executor_) {}
 
 void NetstackService::apply(const TunConfig& config) {
     config_ = config;  // max_half_open and dns_hijack are read from here per packet
@@ -132,6 +134,9 @@ void NetstackService::start() {
         executor_, [this](const UdpFlow& flow) { return (*udp_router_)(flow); }, write,
         udp_limits(config_), &registry_);
     icmp_ = std::make_unique<IcmpResponder>(captured_, write);
+    pump_->on_failure([this, alive = std::weak_ptr<char>(alive_)](int error) {
+        if (!alive.expired()) on_device_failed(error);
+    });
     pump_->start();
     spdlog::info("tun: {} up, mtu {}, {}{}", config_.name, config_.mtu,
                  config_.auto_route ? "all traffic routed through it"
@@ -141,6 +146,7 @@ void NetstackService::start() {
 }
 
 void NetstackService::stop() {
+    rebuild_timer_.cancel();
     if (pump_) pump_->stop();
     if (tcp_router_) tcp_router_->close_all();
     if (udp_table_) udp_table_->close_all();
@@ -156,6 +162,37 @@ void NetstackService::stop() {
     if (routes_) routes_->remove();
     routes_.reset();
     tun_.reset();
+}
+
+// The device is gone (deleted by someone) or broken: everything on it is reset and the
+// netstack is built again on a new device, as at start, once a second until that works.
+// Its routes went with the device; without rebuilding, the fake-IP ranges would lead
+// nowhere (or, with auto_route, all traffic would leave unrouted by the rules).
+void NetstackService::on_device_failed(int error) {
+    spdlog::error("tun: {} failed (read: {}); resetting its flows and making it again",
+                  config_.name, std::strerror(error));
+    stop();
+    rebuild_timer_.expires_after(std::chrono::seconds(1));
+    rebuild_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) rebuild();
+    });
+}
+
+void NetstackService::rebuild() {
+    try {
+        start();
+    } catch (const std::exception& e) {
+        stop();  // whatever start() made before it failed
+        spdlog::error("tun: cannot make {} again: {}; retrying in 5 s", config_.name, e.what());
+        rebuild_timer_.expires_after(std::chrono::seconds(5));
+        rebuild_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) rebuild();
+        });
+        return;
+    }
+    ++stats_.device_rebuilds;
+    spdlog::warn("tun: {} made again (ifindex {})", config_.name, tun_ifindex());
+    if (on_rebuilt_) on_rebuilt_(tun_ifindex());
 }
 
 // lwIP's output. With a coalescer, segments gather until the loop finishes what it is

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "config/config.hpp"
 #include "net/ip_address.hpp"
@@ -45,8 +47,9 @@ class NetstackService {
         std::uint64_t udp_packets = 0;
         std::uint64_t dns_hijacked = 0;
         std::uint64_t icmp_packets = 0;
-        std::uint64_t other_dropped = 0;  // protocols shunt does not carry
-        std::uint64_t malformed = 0;      // includes fragments (no reassembly)
+        std::uint64_t other_dropped = 0;    // protocols shunt does not carry
+        std::uint64_t malformed = 0;        // includes fragments (no reassembly)
+        std::uint64_t device_rebuilds = 0;  // the device failed (deleted) and was made again
     };
 
     // `fake_ip_ranges` are routed into the device (and answer pings); `dns` answers
@@ -63,6 +66,9 @@ class NetstackService {
     void start();
     // Idempotent: resets open flows, removes routes and rules, closes the device.
     void stop();
+    // Called with the new interface index after the device failed (someone deleted it)
+    // and the netstack was built again on a new one (its flows were reset).
+    void on_rebuilt(std::function<void(int ifindex)> handler) { on_rebuilt_ = std::move(handler); }
     // A reload's [tun]: the keys a running netstack applies (tun_section_spec says which:
     // limits, idle timeouts, dns_hijack) take effect; the caller keeps the others as they
     // run.
@@ -76,6 +82,8 @@ class NetstackService {
 
   private:
     void on_packet(std::span<const std::uint8_t> packet);
+    void on_device_failed(int error);
+    void rebuild();
     void write_tcp(OutgoingPacket packet);
     bool hijack_dns(const UdpDatagramView& datagram);
     bool refuse_syn_at_cap(std::span<const std::uint8_t> packet);
@@ -99,6 +107,8 @@ class NetstackService {
     std::unique_ptr<UdpSessionTable> udp_table_;
     std::unique_ptr<IcmpResponder> icmp_;
     Stats stats_;
+    boost::asio::steady_timer rebuild_timer_;
+    std::function<void(int ifindex)> on_rebuilt_;
 };
 
 }  // namespace shunt::netstack

@@ -182,10 +182,14 @@ void LwipStack::arm_timers() {
     if (tcp_active_pcbs == nullptr && tcp_tw_pcbs == nullptr) return;
     timer_armed_ = true;
     timer_.expires_after(kTimerInterval);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        timer_armed_ = false;
-        if (!ec) on_timer();
-    });
+    // The stack may be gone when the wait completes (the netstack is rebuilt on the loop
+    // when its device fails; a wait already completed is not cancelled by the destructor).
+    timer_.async_wait(
+        [this, alive = std::weak_ptr<char>(alive_)](const boost::system::error_code& ec) {
+            if (alive.expired()) return;
+            timer_armed_ = false;
+            if (!ec) on_timer();
+        });
 }
 
 void LwipStack::on_timer() {

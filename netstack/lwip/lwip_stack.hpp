@@ -82,6 +82,7 @@ class LwipStack {
     AcceptHandler accept_handler_;
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
+    std::shared_ptr<char> alive_ = std::make_shared<char>();  // expires with this stack
     std::vector<std::uint8_t> out_buffer_;
     netif* netif_ = nullptr;
     tcp_pcb* listener_ = nullptr;

@@ -40,11 +40,12 @@ void TunPump::stop() {
 }
 
 void TunPump::wait_readable() {
-    descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                           [this](const boost::system::error_code& ec) {
-                               if (ec || !running_) return;
-                               read_batch();
-                           });
+    descriptor_.async_wait(
+        boost::asio::posix::stream_descriptor::wait_read,
+        [this, alive = std::weak_ptr<char>(alive_)](const boost::system::error_code& ec) {
+            if (ec || alive.expired() || !running_) return;
+            read_batch();
+        });
 }
 
 void TunPump::read_batch() {
@@ -52,8 +53,9 @@ void TunPump::read_batch() {
         const ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                spdlog::warn("tun: read: {}", std::strerror(errno));
+            // Anything but "drained" does not pass: a deleted device answers every read
+            // with EBADFD and is always readable, so reading on would spin.
+            if (errno != EAGAIN && errno != EWOULDBLOCK) return fail(errno);
             // Drained: the next packet is a new readiness event.
             if (running_) wait_readable();
             return;
@@ -72,6 +74,17 @@ void TunPump::read_batch() {
         boost::asio::post(descriptor_.get_executor(), [this, alive = std::weak_ptr<char>(alive_)] {
             if (!alive.expired() && running_) read_batch();
         });
+}
+
+void TunPump::fail(int error) {
+    running_ = false;
+    if (!on_failure_) {
+        spdlog::error("tun: read: {}; the device is unusable, no more packets are read",
+                      std::strerror(error));
+        return;
+    }
+    boost::asio::post(descriptor_.get_executor(),
+                      [handler = on_failure_, error] { handler(error); });
 }
 
 void TunPump::write(std::span<const std::uint8_t> packet) {

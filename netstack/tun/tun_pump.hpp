@@ -25,6 +25,9 @@ namespace shunt::netstack {
 class TunPump {
   public:
     using PacketHandler = std::function<void(std::span<const std::uint8_t>)>;
+    // The device failed for good (its read gave an error other than "nothing now", e.g.
+    // EBADFD once someone deleted it): the pump has stopped; called once, posted.
+    using FailureHandler = std::function<void(int error)>;
 
     struct Stats {
         std::uint64_t packets_read = 0;
@@ -44,6 +47,7 @@ class TunPump {
 
     void start();
     void stop();
+    void on_failure(FailureHandler handler) { on_failure_ = std::move(handler); }
     void write(std::span<const std::uint8_t> packet);
     // A packet in parts (lwIP's pbuf chain), gathered by one writev(2).
     void write(const OutgoingPacket& packet);
@@ -57,11 +61,13 @@ class TunPump {
 
     void wait_readable();
     void read_batch();
+    void fail(int error);
 
     boost::asio::posix::stream_descriptor descriptor_;
     int fd_;
     bool vnet_header_;
     PacketHandler on_packet_;
+    FailureHandler on_failure_;
     std::vector<std::uint8_t> buffer_;
     bool running_ = false;
     Stats stats_;
