@@ -59,7 +59,6 @@ struct LwipStack::Glue {
 LwipStack::LwipStack(boost::asio::any_io_executor executor, int mtu, PacketWriter writer,
                      AcceptHandler on_accept, bool kernel_tcp_checksums)
     : executor_(std::move(executor)),
-      mtu_(mtu),
       writer_(std::move(writer)),
       accept_handler_(std::move(on_accept)),
       timer_(executor_),

@@ -77,7 +77,6 @@ class LwipStack {
     void on_timer();
 
     boost::asio::any_io_executor executor_;
-    int mtu_;
     PacketWriter writer_;
     AcceptHandler accept_handler_;
     boost::asio::steady_timer timer_;

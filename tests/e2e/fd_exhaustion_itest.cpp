@@ -57,13 +57,7 @@ TEST(FdExhaustionE2e, RefusedCleanlyRateLimitedAndRecovers) {
     EXPECT_GT(lines_with_both(log, " debug ", "refused: "), 0u) << log_tail(log);
 
     // Everything closed: the descriptors come back, and a new download works.
-    int fds_after = -1;
-    for (int i = 0; i < 100; ++i) {
-        fds_after = shunt.open_fds();
-        if (fds_after <= fds_before) break;
-        std::this_thread::sleep_for(100ms);
-    }
-    EXPECT_LE(fds_after, fds_before);
+    EXPECT_LE(shunt.wait_for_fds_at_most(fds_before), fds_before);
     const auto again =
         http_get_sha256(topology.client_ns(),
                         std::string("http://") + E2eTopology::kWebSite + file.url_path, {}, 30s);

@@ -81,13 +81,7 @@ TEST_F(TcpDirectE2e, ThousandConcurrentConnectionsAndBackToBaseline) {
     const std::string log = shunt.log();
     EXPECT_EQ(result.out, "1000\n") << log_tail(log);
     // Every flow closed and every socket with it.
-    int fds_after = -1;
-    for (int i = 0; i < 100; ++i) {
-        fds_after = shunt.open_fds();
-        if (fds_after <= fds_before) break;
-        std::this_thread::sleep_for(100ms);
-    }
-    EXPECT_LE(fds_after, fds_before);
+    EXPECT_LE(shunt.wait_for_fds_at_most(fds_before), fds_before);
     EXPECT_EQ(shunt.stop(), 0);
 }
 

@@ -131,6 +131,16 @@ int ShuntInNamespace::open_fds() const {
     return count;
 }
 
+int ShuntInNamespace::wait_for_fds_at_most(int count, std::chrono::milliseconds timeout) const {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    int seen = open_fds();
+    while (seen > count && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        seen = open_fds();
+    }
+    return seen;
+}
+
 std::string ShuntInNamespace::log() const {
     std::ifstream in(dir_.file("shunt.log"));
     std::stringstream text;

@@ -53,6 +53,10 @@ class ShuntInNamespace {
     std::string resolve(const std::string& name, const std::string& type = "A") const;
     pid_t pid() const { return process_ ? process_->pid() : 0; }
     int open_fds() const;  // of the running shunt
+    // Polls until shunt holds at most `count` descriptors (its flows and sockets closed):
+    // the last count seen.
+    int wait_for_fds_at_most(int count,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     std::string log() const;
     static constexpr const char* kTunName = "shunt-e2e0";
 
