@@ -73,6 +73,14 @@ struct MuxServer::Handshake : std::enable_shared_from_this<Handshake> {
             return;
         }
         const std::size_t padding = (std::size_t{message[1]} << 8) | message[2];
+        // Judged from the head: a client claiming 64 KiB of padding is refused now, not
+        // waited for until the AUTH deadline.
+        Key proof{};
+        std::size_t consumed = 0;
+        if (parse_auth_message(message, proof, consumed) == AuthParse::invalid) {
+            refuse("AUTH padding of " + std::to_string(padding) + " bytes (16..512 allowed)");
+            return;
+        }
         message.resize(3 + 32 + padding);
         stream->async_read_exactly(
             std::span(message).subspan(3),

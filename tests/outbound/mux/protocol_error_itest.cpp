@@ -213,6 +213,48 @@ TEST_F(MuxProtocolError, EachBrokenFrameGetsGoawayAndTheCarrierCloses) {
     EXPECT_EQ(server->stats().authenticated, broken_frames().size());
 }
 
+// An AUTH whose head claims more padding than the protocol allows is refused as soon as the
+// head is there: before, the server waited for the 64 KiB it announced until the AUTH
+// deadline (10 s), a cheap way to hold a handshake slot.
+TEST_F(MuxProtocolError, AnAuthClaimingTooMuchPaddingIsRefusedAtItsHead) {
+    start_server();
+    std::atomic<bool> done = false;
+    std::string result;
+    std::chrono::steady_clock::duration took{};
+    std::thread client([&] {
+        try {
+            boost::asio::io_context client_io;
+            boost::asio::ssl::context context(boost::asio::ssl::context::tls_client);
+            context.set_verify_mode(boost::asio::ssl::verify_none);
+            boost::asio::ssl::stream<tcp::socket> tls(client_io, context);
+            tls.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server_port});
+            const timeval timeout{5, 0};
+            setsockopt(tls.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                       sizeof timeout);
+            tls.handshake(boost::asio::ssl::stream_base::client);
+            const std::array<std::uint8_t, 3> head{1, 0xff, 0xff};
+            const auto sent = std::chrono::steady_clock::now();
+            boost::asio::write(tls, boost::asio::buffer(head));
+            std::array<std::uint8_t, 64> chunk{};
+            boost::system::error_code ec;
+            tls.read_some(boost::asio::buffer(chunk), ec);
+            took = std::chrono::steady_clock::now() - sent;
+            result = ec ? ec.message() : "data";
+        } catch (const std::exception& e) {
+            result = std::string("client: ") + e.what();
+        }
+        done = true;
+    });
+    const bool finished = run_until([&] { return done.load(); });
+    if (!finished) server->stop();
+    client.join();
+    ASSERT_TRUE(finished);
+    // Closed by the server (EOF, a TLS alert or a reset), not the client's 5 s timeout.
+    EXPECT_NE(result, "data");
+    EXPECT_LT(took, std::chrono::seconds(2)) << result;
+    EXPECT_TRUE(run_until([&] { return server->stats().auth_failed == 1; }));
+}
+
 // The GOAWAY waits for a write in progress (the client reads nothing for a while): the
 // carrier keeps the socket until it is out, instead of closing under it.
 TEST_F(MuxProtocolError, GoawayFollowsAWriteThatWasInProgress) {
