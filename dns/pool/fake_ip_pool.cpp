@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/domain_name.hpp"
+
 namespace shunt::dns {
 
 namespace {
@@ -56,13 +58,18 @@ const FamilyPool* FakeIpPool::family_pool(Family family) const {
 }
 
 void FakeIpPool::load() {
-    std::uint64_t loaded = 0, ignored = 0;
+    std::uint64_t loaded = 0, ignored = 0, bad_names = 0;
     store_->load([&](const PoolRecord& record) {
         ++loaded;
         FamilyPool* pool = family_pool(record.address.family());
         auto slot = pool ? pool->slot_of(record.address) : std::nullopt;
         if (!slot) {
             ++ignored;
+        } else if (!record.is_release() && normalize_domain(record.name) != record.name) {
+            // Every name the DNS server assigns is normalised; one that is not (a record
+            // written by something else, or damaged with a valid CRC) would reach the rules
+            // as it is, where DOMAIN rules compare lower-case names. Never served.
+            ++bad_names;
         } else if (record.is_release()) {
             pool->replay_release(*slot);
         } else {
@@ -74,6 +81,11 @@ void FakeIpPool::load() {
     log_records_ = loaded;
 
     std::string ranges = v4_.range().to_string() + (v6_ ? " and " + v6_->range().to_string() : "");
+    if (bad_names > 0)
+        spdlog::warn(
+            "fake-IP pool: ignoring {} stored records whose name is not a normalised "
+            "domain name; they are dropped from {}",
+            bad_names, store_->describe());
     if (ignored > 0)
         spdlog::info(
             "fake-IP pool: ignoring {} stored records outside {} (the range changed?); "

@@ -118,6 +118,37 @@ TEST(FakeIpPool, StoredRecordsOutsideTheRangesAreIgnoredAndDropped) {
     EXPECT_EQ(names, (std::vector<std::string>{"kept.example", "twice.example", "new.example"}));
 }
 
+// A record whose name is not what the DNS server would ever assign (upper case, a space,
+// an empty label: written by something else, or damaged with a valid CRC) is never served:
+// the rules would see it as it is.
+TEST(FakeIpPool, StoredNamesThatAreNotNormalisedAreIgnoredAndDropped) {
+    TempDir dir;
+    const std::string path = dir.file("fakeip.db");
+    {
+        FilePoolStore store(path);
+        store.record_assign(address("198.18.0.2"), "kept.example");
+        store.record_assign(address("198.18.0.3"), "Upper.Example");
+        store.record_assign(address("198.18.0.4"), "with space.example");
+        store.record_assign(address("198.18.0.5"), "empty..label");
+        store.record_assign(address("198.18.0.6"), "trailing.dot.");
+    }
+    {
+        CapturedLog log;
+        auto pool = file_pool(path);
+        EXPECT_NE(log.text().find("ignoring 4 stored records whose name is not a normalised"),
+                  std::string::npos)
+            << log.text();
+        EXPECT_EQ(pool->size(Family::v4), 1u);
+        EXPECT_EQ(pool->lookup(address("198.18.0.2")), "kept.example");
+        for (const char* a : {"198.18.0.3", "198.18.0.4", "198.18.0.5", "198.18.0.6"})
+            EXPECT_FALSE(pool->lookup(address(a))) << a;
+    }
+    FilePoolStore store(path);
+    std::vector<std::string> names;
+    store.load([&](const PoolRecord& r) { names.emplace_back(r.name); });
+    EXPECT_EQ(names, (std::vector<std::string>{"kept.example"}));
+}
+
 // The acceptance scenario: a process assigns names and is SIGKILLed at an arbitrary
 // moment; every name it had been given an answer for keeps its address, and no address
 // it handed out goes to a different name afterwards.
