@@ -44,11 +44,15 @@ void ShuntInNamespace::write_config(const Options& options) {
     dir_.write("shunt.toml", config.str());
 }
 
-bool ShuntInNamespace::reload(const Options& options) {
+void ShuntInNamespace::send_reload(const Options& options) {
     write_config(options);
+    process_->signal(SIGHUP);
+}
+
+bool ShuntInNamespace::reload(const Options& options) {
     // Only what shunt logs after the signal counts.
     const std::size_t before = log().size();
-    process_->signal(SIGHUP);
+    send_reload(options);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         const std::string since = log().substr(before);

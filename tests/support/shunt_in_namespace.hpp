@@ -48,6 +48,8 @@ class ShuntInNamespace {
     // Writes the config anew from `options`, sends SIGHUP and waits until shunt logged the
     // outcome: true when it reloaded, false when it kept the running configuration.
     bool reload(const Options& options);
+    // The same without waiting for the outcome (a storm of reloads).
+    void send_reload(const Options& options);
 
     // `dig +short NAME TYPE` at shunt from the client namespace: the first answer line.
     std::string resolve(const std::string& name, const std::string& type = "A") const;
