@@ -102,16 +102,7 @@ class App final : public api::RunningShunt {
                 system_dns_->start();
                 // A device made again (the old one was deleted) is a new link: the system's
                 // resolver settings go to it.
-                netstack_->on_rebuilt([this](int ifindex) {
-                    system_dns_->stop();
-                    system_dns_ = std::make_unique<netstack::SystemDns>(
-                        io_.get_executor(), netstack::system_dns_plan(*config_, ifindex));
-                    try {
-                        system_dns_->start();
-                    } catch (const std::exception& e) {
-                        spdlog::error("system DNS on the new {}: {}", config_->tun.name, e.what());
-                    }
-                });
+                netstack_->on_rebuilt([this](int ifindex) { system_dns_->relink(ifindex); });
             }
             if (config_->api) {
                 api_logs_ = std::make_shared<api::LogBroadcast>();

@@ -24,26 +24,35 @@ const char* kind_of(mode_t mode) {
     return "not a file";
 }
 
+// Why a file with this status is not one to read ("" when it is).
+std::string why_not(const struct stat& info, std::size_t max_bytes) {
+    if (S_ISDIR(info.st_mode)) return "it is a directory";
+    if (!S_ISREG(info.st_mode))
+        return std::string("not a regular file (") + kind_of(info.st_mode) + ")";
+    if (static_cast<std::size_t>(info.st_size) > max_bytes)
+        return "larger than " + size_text(max_bytes);
+    return {};
+}
+
 // An open descriptor of a regular file no larger than max_bytes, or -1 and why.
 int open_checked(const std::string& path, std::size_t max_bytes, std::string& why) {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer. Regular files ignore it.
+    // Checked before opening: opening a device can have effects of its own (a watchdog
+    // arms), and opening a FIFO wakes its writer.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        why = std::strerror(errno);
+        return -1;
+    }
+    if (why = why_not(info, max_bytes); !why.empty()) return -1;
+    // O_NONBLOCK: should the path have been swapped for a FIFO since, the open does not
+    // wait for a writer (and a regular file of /proc or tracefs does not block a read).
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         why = std::strerror(errno);
         return -1;
     }
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) {
-        why = std::strerror(errno);
-    } else if (S_ISDIR(info.st_mode)) {
-        why = "it is a directory";
-    } else if (!S_ISREG(info.st_mode)) {
-        why = std::string("not a regular file (") + kind_of(info.st_mode) + ")";
-    } else if (static_cast<std::size_t>(info.st_size) > max_bytes) {
-        why = "larger than " + size_text(max_bytes);
-    } else {
-        return fd;
-    }
+    why = ::fstat(fd, &info) != 0 ? std::strerror(errno) : why_not(info, max_bytes);
+    if (why.empty()) return fd;
     ::close(fd);
     return -1;
 }

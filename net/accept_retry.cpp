@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
 namespace shunt {
@@ -21,6 +22,9 @@ bool AcceptRetry::is_exhaustion(const boost::system::error_code& ec) {
 
 void AcceptRetry::after_error(const boost::system::error_code& ec, std::function<void()> resume) {
     ++errors_;
+    // The acceptor was closed: accepting again would fail at once, forever.
+    if (ec == boost::asio::error::operation_aborted || ec == boost::asio::error::bad_descriptor)
+        return;
     if (!is_exhaustion(ec)) {
         spdlog::debug("{}: accept: {}", what_, ec.message());
         boost::asio::post(timer_.get_executor(), std::move(resume));

@@ -33,7 +33,8 @@ class AcceptRetry {
     AcceptRetry(boost::asio::any_io_executor executor, std::string what);
 
     // Runs `resume` once: after kPause for exhaustion errors, else right away (posted,
-    // never inline).
+    // never inline); never when the acceptor was closed (operation_aborted, EBADF). One
+    // accept at a time per AcceptRetry: a second error while a pause waits replaces it.
     void after_error(const boost::system::error_code& ec, std::function<void()> resume);
     void cancel();
 

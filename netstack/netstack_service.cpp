@@ -134,9 +134,12 @@ void NetstackService::start() {
         executor_, [this](const UdpFlow& flow) { return (*udp_router_)(flow); }, write,
         udp_limits(config_), &registry_);
     icmp_ = std::make_unique<IcmpResponder>(captured_, write);
-    pump_->on_failure([this, alive = std::weak_ptr<char>(alive_)](int error) {
-        if (!alive.expired()) on_device_failed(error);
-    });
+    // The failure of this device only: one reported by an earlier pump (posted before a
+    // stop() and start()) must not tear down the new one.
+    pump_->on_failure(
+        [this, alive = std::weak_ptr<char>(alive_), generation = ++generation_](int error) {
+            if (!alive.expired() && generation == generation_) on_device_failed(error);
+        });
     pump_->start();
     spdlog::info("tun: {} up, mtu {}, {}{}", config_.name, config_.mtu,
                  config_.auto_route ? "all traffic routed through it"
@@ -147,6 +150,7 @@ void NetstackService::start() {
 
 void NetstackService::stop() {
     rebuild_timer_.cancel();
+    ++generation_;  // a failure the stopped pump posted is no longer news
     if (pump_) pump_->stop();
     if (tcp_router_) tcp_router_->close_all();
     if (udp_table_) udp_table_->close_all();
@@ -169,13 +173,25 @@ void NetstackService::stop() {
 // Its routes went with the device; without rebuilding, the fake-IP ranges would lead
 // nowhere (or, with auto_route, all traffic would leave unrouted by the rules).
 void NetstackService::on_device_failed(int error) {
-    spdlog::error("tun: {} failed (read: {}); resetting its flows and making it again",
-                  config_.name, std::strerror(error));
+    // A device that keeps disappearing (a network manager removing unknown devices) is
+    // made again ever more slowly: 1 s, doubling up to a minute, back to 1 s once one
+    // lived for a minute.
+    const auto now = std::chrono::steady_clock::now();
+    rebuild_delay_ = now - last_rebuild_ < std::chrono::minutes(1)
+                         ? std::min(rebuild_delay_ * 2, kMaxRebuildDelay)
+                         : std::chrono::seconds(1);
+    spdlog::error("tun: {} failed (read: {}); resetting its flows and making it again in {} s",
+                  config_.name, std::strerror(error), rebuild_delay_.count());
     stop();
-    rebuild_timer_.expires_after(std::chrono::seconds(1));
-    rebuild_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) rebuild();
-    });
+    schedule_rebuild(rebuild_delay_);
+}
+
+void NetstackService::schedule_rebuild(std::chrono::seconds delay) {
+    rebuild_timer_.expires_after(delay);
+    rebuild_timer_.async_wait(
+        [this, alive = std::weak_ptr<char>(alive_)](const boost::system::error_code& ec) {
+            if (!ec && !alive.expired()) rebuild();
+        });
 }
 
 void NetstackService::rebuild() {
@@ -184,12 +200,10 @@ void NetstackService::rebuild() {
     } catch (const std::exception& e) {
         stop();  // whatever start() made before it failed
         spdlog::error("tun: cannot make {} again: {}; retrying in 5 s", config_.name, e.what());
-        rebuild_timer_.expires_after(std::chrono::seconds(5));
-        rebuild_timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec) rebuild();
-        });
+        schedule_rebuild(std::chrono::seconds(5));
         return;
     }
+    last_rebuild_ = std::chrono::steady_clock::now();
     ++stats_.device_rebuilds;
     spdlog::warn("tun: {} made again (ifindex {})", config_.name, tun_ifindex());
     if (on_rebuilt_) on_rebuilt_(tun_ifindex());

@@ -5,6 +5,7 @@
 // destructor, and the kernel removes the device itself if the process dies.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -83,6 +84,7 @@ class NetstackService {
   private:
     void on_packet(std::span<const std::uint8_t> packet);
     void on_device_failed(int error);
+    void schedule_rebuild(std::chrono::seconds delay);
     void rebuild();
     void write_tcp(OutgoingPacket packet);
     bool hijack_dns(const UdpDatagramView& datagram);
@@ -107,7 +109,11 @@ class NetstackService {
     std::unique_ptr<UdpSessionTable> udp_table_;
     std::unique_ptr<IcmpResponder> icmp_;
     Stats stats_;
+    static constexpr std::chrono::seconds kMaxRebuildDelay{60};
     boost::asio::steady_timer rebuild_timer_;
+    std::chrono::seconds rebuild_delay_{1};
+    std::chrono::steady_clock::time_point last_rebuild_{};
+    std::uint64_t generation_ = 0;  // of the device: start() counts up
     std::function<void(int ifindex)> on_rebuilt_;
 };
 

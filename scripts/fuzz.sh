@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 target=${1:?usage: scripts/fuzz.sh TARGET MINUTES}
 minutes=${2:?usage: scripts/fuzz.sh TARGET MINUTES}
+case "$minutes" in '' | *[!0-9]* | 0) echo "fuzz.sh: MINUTES must be a whole number above 0" >&2; exit 2 ;; esac
 name=${target#fuzz_}
 [ -f "tests/fuzz/${name}_fuzz.cpp" ] || { echo "fuzz.sh: no tests/fuzz/${name}_fuzz.cpp" >&2; exit 2; }
 
@@ -22,7 +23,7 @@ ninja -C build/fuzz "$target" >/dev/null
 corpus="$root/build/fuzz/corpus/$target"
 artifacts="$root/build/fuzz/artifacts/$target"
 mkdir -p "$corpus" "$artifacts"
-[ -d "tests/fuzz/corpus/$name" ] && cp -rn "tests/fuzz/corpus/$name/." "$corpus/"
+if [ -d "tests/fuzz/corpus/$name" ]; then cp -r "tests/fuzz/corpus/$name/." "$corpus/"; fi
 touch "$artifacts/.run-started"
 log=$(mktemp)
 seconds=$((minutes * 60))

@@ -120,6 +120,18 @@ void SystemDns::refresh() noexcept {
     }
 }
 
+void SystemDns::relink(int ifindex) noexcept {
+    plan_.link.ifindex = ifindex;
+    if (!resolved_) return;
+    try {
+        apply_link_settings();
+        spdlog::info("system DNS: settings moved to the new {} (ifindex {})", plan_.link.name,
+                     ifindex);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+    }
+}
+
 void SystemDns::stop() noexcept {
     if (resolved_) {
         resolved_->revert_link(plan_.link);

@@ -47,6 +47,10 @@ class SystemDns {
     // Sets resolved's link settings again (a reload does: the resolvectl transport cannot
     // see resolved restart, and a user may have changed them by hand). Never throws.
     void refresh() noexcept;
+    // The TUN device was made again under a new index (the old one was deleted, and its
+    // settings in resolved went with it): the same settings on the new link. resolv.conf
+    // names shunt's address, not the device: nothing to do there. Never throws.
+    void relink(int ifindex) noexcept;
 
     // What start() chose: "systemd-resolved (D-Bus)", "/etc/resolv.conf" or "off".
     const std::string& active() const { return active_; }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <unordered_map>
@@ -127,7 +128,8 @@ std::optional<CountryCode> CountryCode::parse(std::string_view text) {
 
 MmdbCountry::MmdbCountry(const std::string& path) : path_(path), db_(std::make_unique<MMDB_s>()) {
     // libmaxminddb opens without O_NONBLOCK and maps whatever it opened: a FIFO would block.
-    if (auto why = why_not_readable_file(path, kMaxConfiguredFileBytes); !why.empty())
+    // No size bound: the database is mapped, not read.
+    if (auto why = why_not_readable_file(path, SIZE_MAX); !why.empty())
         throw std::runtime_error("cannot open GeoIP database " + path + ": " + why);
     errno = 0;
     int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, db_.get());

@@ -8,7 +8,7 @@ namespace {
 
 using Node = RegexNode;
 
-// Parses Perl syntax, but returns nullopt for anything outside a conservative subset:
+// Parses RE2's (Perl-like) syntax, but returns nullopt for anything outside a conservative subset:
 // lookarounds, inline flags, named groups, backreferences, \Q..\E, Unicode properties,
 // escapes of letters with meanings beyond \d\w\s\b\A\z, POSIX classes, possessive
 // quantifiers, stray '{' '}' ']'. Unknown means "no prefilter", never a wrong one.
@@ -223,6 +223,11 @@ class PatternParser {
 }  // namespace
 
 std::optional<RegexNode> parse_regex_subset(std::string_view pattern) {
+    // The engine reads UTF-8: a byte above 0x7f belongs to a character of several bytes,
+    // which a quantifier or a class takes whole, while this parser sees bytes ("é?" would
+    // become a required first byte). Such patterns get no prefilter.
+    for (char c : pattern)
+        if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
     return PatternParser(pattern).parse();
 }
 

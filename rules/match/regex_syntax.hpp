@@ -1,4 +1,4 @@
-// A syntax tree for the subset of Perl regex syntax whose literal content the DOMAIN-REGEX
+// A syntax tree for the subset of regex syntax (RE2's, Go's) whose literal content the DOMAIN-REGEX
 // prefilter can reason about (see domain_regex.hpp). The parser is deliberately narrow: for
 // anything outside the subset it gives up, and the caller then uses no prefilter at all.
 #pragma once
@@ -24,6 +24,7 @@ struct RegexNode {
 // backreferences, \Q..\E, Unicode properties, escapes of letters other than \d\w\s (and
 // their negations) \b\B\A\z, POSIX classes, possessive quantifiers, or stray '{' '}' ']'.
 // Character classes of at most four members become literals ([sx]); larger ones any_char.
+// Patterns with a byte above 0x7f (a UTF-8 character) are not parsed.
 std::optional<RegexNode> parse_regex_subset(std::string_view pattern);
 
 }  // namespace shunt::rules

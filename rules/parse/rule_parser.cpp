@@ -291,7 +291,7 @@ bool RuleParser::parse_value(RuleSpec& spec, const Field& value) {
             spec.payload = to_lower(value.text);
             return true;
         case RuleType::domain_regex: {
-            // Validated by the engine that will match it (DomainRegex, boost Perl syntax).
+            // Validated by the engine that will match it (DomainRegex: RE2, Go's syntax).
             std::string error;
             if (!DomainRegex::compile(value.text, &error))
                 return fail(value.offset, "invalid regex: " + error);

@@ -133,6 +133,14 @@ TEST(AcceptRetry, OtherErrorsResumeAtOnceButNeverInline) {
     for (int code : {EMFILE, ENFILE, ENOBUFS, ENOMEM})
         EXPECT_TRUE(AcceptRetry::is_exhaustion({code, boost::system::system_category()})) << code;
     EXPECT_FALSE(AcceptRetry::is_exhaustion(boost::asio::error::connection_aborted));
+
+    // A closed acceptor: accepting again would fail at once, forever (a spin).
+    bool resumed_closed = false;
+    retry.after_error(boost::asio::error::operation_aborted, [&] { resumed_closed = true; });
+    retry.after_error(boost::asio::error::bad_descriptor, [&] { resumed_closed = true; });
+    io.restart();
+    io.poll();
+    EXPECT_FALSE(resumed_closed);
 }
 
 }  // namespace

@@ -228,7 +228,9 @@ std::size_t MuxServer::stream_count() const {
 void MuxServer::do_accept(std::size_t index) {
     acceptors_[index]->async_accept(
         [this, index](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
-            if (stopped_) return;
+            // Aborted: the acceptor closed (shut_down, stop) or the server is gone; `this`
+            // may not be touched.
+            if (ec == boost::asio::error::operation_aborted || stopped_) return;
             if (ec)
                 return accept_retries_[index]->after_error(ec, [this, index] { do_accept(index); });
             authenticate(std::move(socket));

@@ -4,6 +4,7 @@
 // backtracking engine take exponential time.
 #include "rules/match/domain_regex.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <regex>
@@ -115,6 +116,9 @@ TEST(DomainRegex, AgreesWithPlainRegexSearch) {
         R"([\].]c$)",
         R"([^]a]x)",
         R"([-a]{2})",
+        // UTF-8: the quantifier takes the whole character, not its last byte.
+        "^x\xc3\xa9?y$",
+        "^[\xc3\xa9" "a]b",
     };
     const std::vector<std::string> domains = {
         "",
@@ -165,15 +169,20 @@ TEST(DomainRegex, AgreesWithPlainRegexSearch) {
         "-a",
         "a-",
         "x.com",
+        "xy",
+        "ab",
     };
     for (const auto& pattern : patterns) {
         auto r = compiled(pattern);
         const re2::RE2 reference(pattern);
         ASSERT_TRUE(reference.ok()) << pattern;
-        // std::regex's ECMAScript has no (?i) and reads "[]" as an empty class, not "]".
-        const bool std_syntax = pattern.find("(?i)") == std::string::npos &&
-                                pattern.find("[]") == std::string::npos &&
-                                pattern.find("[^]") == std::string::npos;
+        // std::regex's ECMAScript has no (?i), reads "[]" as an empty class, not "]", and
+        // works on bytes, not UTF-8 characters.
+        const bool std_syntax =
+            pattern.find("(?i)") == std::string::npos && pattern.find("[]") == std::string::npos &&
+            pattern.find("[^]") == std::string::npos &&
+            std::none_of(pattern.begin(), pattern.end(),
+                         [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
         std::optional<std::regex> ecma;
         if (std_syntax) ecma.emplace(pattern, std::regex::ECMAScript);
         for (const auto& domain : domains) {
