@@ -16,6 +16,7 @@
 
 #include "tests/support/dante_server.hpp"
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/mux_server_process.hpp"
 #include "tests/support/netns_thread.hpp"
 #include "tests/support/nginx_server.hpp"
 #include "tests/support/server_resolv_conf.hpp"
@@ -27,37 +28,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kMuxPort = 8443;
+constexpr int kMuxPort = MuxServerProcess::kDefaultPort;
 constexpr int kEchoPort = 7000;
-
-// `shunt mux-server` in the server namespace, resolving target names with the server
-// namespace's unbound.
-class MuxServerProcess {
-  public:
-    MuxServerProcess(const E2eTopology& topology, const TestCertificate& certificate,
-                     const std::string& password) {
-        std::ofstream(dir_.file("server.toml"))
-            << "[log]\nlevel = \"debug\"\n"
-            << "[dns]\nupstreams = [\"udp://" << topology.server_v4() << ":53\"]\n"
-            << "[mux_server]\nlisten = [\"" << topology.server_v4() << ":" << kMuxPort << "\"]\n"
-            << "password = \"" << password << "\"\n"
-            << "cert = \"" << certificate.cert_file << "\"\nkey = \"" << certificate.key_file
-            << "\"\n"
-            << "allow_private_targets = true\n";  // the test's namespaces use 10.200.0.0/16
-        ChildProcess::Options options;
-        options.stdout_path = dir_.file("log");
-        options.stderr_path = dir_.file("log");
-        process_ = topology.spawn_in_server(
-            {SHUNT_BINARY, "mux-server", "-c", dir_.file("server.toml")}, options);
-        if (!wait_for_tcp_port(topology.server_v4(), kMuxPort, 10s, topology.server_ns()))
-            throw std::runtime_error("mux-server did not start:\n" + log());
-    }
-    std::string log() const { return read_file(dir_.file("log")); }
-
-  private:
-    TempDir dir_;
-    std::unique_ptr<ChildProcess> process_;
-};
 
 struct Datagram {
     std::string text;

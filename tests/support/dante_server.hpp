@@ -55,6 +55,8 @@ class DanteServer {
     int port() const { return port_; }
     const std::string& address() const { return address_; }
     pid_t pid() const { return process_->pid(); }
+    // SIGKILL to danted and its workers, as a crash (the object stays, stopped).
+    void kill() { process_->kill(); }
     // Dante logs every session's start and end ("udp/udpassociate ]: ... local client
     // closed") here: tests read it to see an association torn down.
     std::string log() const;
