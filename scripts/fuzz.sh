@@ -4,7 +4,7 @@
 # Builds the target (clang, ASan + UBSan, in build/fuzz), grows a corpus that stays in
 # build/fuzz/corpus/TARGET (seeded from tests/fuzz/corpus/NAME), and ends with one line:
 #   RESULT target=... seconds=... execs=... execs_per_s=... cov=... ft=... corpus=... crashes=...
-# What it finds (crash-*, leak-*, timeout-*, oom-*) is in build/fuzz/artifacts/TARGET/;
+# What it finds (crash-*, leak-*, timeout-*, oom-*; slow-unit-* apart) is in build/fuzz/artifacts/TARGET/;
 # replay one with build/fuzz/tests/fuzz/TARGET FILE. Needs scripts/setup.sh's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,9 +35,14 @@ execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
 cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-found=$(find "$artifacts" -maxdepth 1 -type f -newer "$artifacts/.run-started" | wc -l)
+# Findings: crashes, leaks, timeouts, out-of-memory. A slow-unit-* file only says an input
+# once took over 10 s, which a starved run (a busy machine) also produces: listed apart.
+found=$(find "$artifacts" -maxdepth 1 -type f -newer "$artifacts/.run-started" \
+    \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+slow=$(find "$artifacts" -maxdepth 1 -type f -newer "$artifacts/.run-started" -name 'slow-unit-*' |
+    wc -l)
 rm -f "$log"
 echo "RESULT target=$target seconds=$seconds execs=${execs:-0}" \
     "execs_per_s=$(( ${execs:-0} / seconds )) cov=${cov:-0} ft=${ft:-0}" \
-    "corpus=$(find "$corpus" -type f | wc -l) crashes=$found"
+    "corpus=$(find "$corpus" -type f | wc -l) crashes=$found slow_units=$slow"
 [ "$status" -eq 0 ] && [ "$found" -eq 0 ]
