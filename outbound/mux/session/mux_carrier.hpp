@@ -8,7 +8,10 @@
 //    kHighWater; writers then wait (in order) until the TLS write drains it;
 //  - per stream, we hold at most the credit we granted (256 KiB); a peer that sends more
 //    gets that stream reset (code flow_control), the others go on;
-//  - while all streams together hold more than the session cap, WINDOW_UPDATEs wait.
+//  - while all streams together hold more than the session cap, WINDOW_UPDATEs wait;
+//  - frames we answer (PONG, RESET, refusals, WINDOW_UPDATE) are queued past kHighWater,
+//    but past kReadPauseQueue nothing more is read until the queue drains: a peer that
+//    sends PINGs and never reads cannot grow it without bound.
 // close(reason) is idempotent: every stream fails at once with the reason, timers stop,
 // the owner hears about it once. A protocol error is the one other way to end: GOAWAY
 // (code 1) first, the same close after it.
@@ -180,6 +183,8 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     std::vector<std::uint8_t> out_;      // frames not yet handed to TLS
     std::vector<std::uint8_t> writing_;  // frames TLS is writing
     bool writing_now_ = false;
+    static constexpr std::size_t kReadPauseQueue = 2 * 1024 * 1024;
+    bool reading_paused_ = false;  // queued_bytes() passed kReadPauseQueue
     bool lingering_ = false;
     bool goaway_unacknowledged_ =
         false;  // we sent GOAWAY; the PONG after it is not here  // closed after a protocol error;

@@ -83,6 +83,12 @@ void MuxCarrier::on_read(const boost::system::error_code& ec, std::size_t n) {
         std::memmove(in_.data(), in_.data() + offset, in_length_ - offset);
         in_length_ -= offset;
     }
+    // Our answers pile up while the peer does not read them: stop reading its frames
+    // until they drain (on_written resumes), so the queue stays bounded.
+    if (queued_bytes() > kReadPauseQueue) {
+        reading_paused_ = true;
+        return;
+    }
     do_read();
 }
 

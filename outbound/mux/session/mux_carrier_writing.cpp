@@ -51,6 +51,10 @@ void MuxCarrier::on_written(const boost::system::error_code& ec) {
     }
     resume_writers();
     flush();
+    if (reading_paused_ && queued_bytes() <= kReadPauseQueue / 2) {
+        reading_paused_ = false;
+        do_read();
+    }
 }
 
 void MuxCarrier::resume_writers() {

@@ -255,6 +255,63 @@ TEST_F(MuxProtocolError, AnAuthClaimingTooMuchPaddingIsRefusedAtItsHead) {
     EXPECT_TRUE(run_until([&] { return server->stats().auth_failed == 1; }));
 }
 
+// An authenticated peer that sends PINGs and never reads the PONGs: the server stops
+// reading once its answers pile up (2 MiB), so the peer's writes block instead of the
+// server's queue growing with every PING. Before, all 64 MiB of PINGs were read and
+// 64 MiB of PONGs queued.
+TEST_F(MuxProtocolError, APeerThatPingsWithoutReadingIsNoLongerReadFrom) {
+    start_server();
+    std::atomic<bool> done = false;
+    std::size_t written = 0;
+    std::string failure;
+    std::thread client([&] {
+        try {
+            boost::asio::io_context client_io;
+            boost::asio::ssl::context context(boost::asio::ssl::context::tls_client);
+            context.set_verify_mode(boost::asio::ssl::verify_none);
+            boost::asio::ssl::stream<tcp::socket> tls(client_io, context);
+            tls.lowest_layer().open(tcp::v4());
+            tls.lowest_layer().set_option(tcp::socket::receive_buffer_size(4096));
+            tls.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server_port});
+            tls.handshake(boost::asio::ssl::stream_base::client);
+            Key binding{};
+            if (!exporter_binding(tls.native_handle(), binding))
+                throw std::runtime_error("binding");
+            boost::asio::write(
+                tls,
+                boost::asio::buffer(build_auth_message(client_proof(auth_key("secret"), binding))));
+            std::vector<std::uint8_t> pings;
+            const std::array<std::uint8_t, kPingSize> opaque{1, 2, 3, 4, 5, 6, 7, 8};
+            while (pings.size() < (1u << 20)) append_ping(pings, opaque);
+            // 64 MiB of PINGs, 1 MiB at a time; a chunk not taken within 3 s ends it.
+            for (int i = 0; i < 64; ++i) {
+                bool completed = false;
+                boost::system::error_code write_error;
+                boost::asio::async_write(tls, boost::asio::buffer(pings),
+                                         [&](const boost::system::error_code& ec, std::size_t n) {
+                                             completed = true;
+                                             write_error = ec;
+                                             written += n;
+                                         });
+                client_io.restart();
+                client_io.run_for(std::chrono::seconds(3));
+                if (!completed || write_error) break;
+            }
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        done = true;
+    });
+    const bool finished = run_until([&] { return done.load(); }, std::chrono::seconds(60));
+    if (!finished) server->stop();
+    client.join();
+    ASSERT_TRUE(finished);
+    EXPECT_EQ(failure, "");
+    // What the server read (≤ 2 MiB of PONGs' worth of PINGs) plus the sockets' buffers.
+    EXPECT_LT(written, 32u << 20) << written << " bytes of PINGs taken";
+    EXPECT_GT(written, 1u << 20);
+}
+
 // The GOAWAY waits for a write in progress (the client reads nothing for a while): the
 // carrier keeps the socket until it is out, instead of closing under it.
 TEST_F(MuxProtocolError, GoawayFollowsAWriteThatWasInProgress) {
