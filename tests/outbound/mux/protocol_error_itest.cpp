@@ -42,6 +42,36 @@ std::vector<std::uint8_t> bytes_of(const std::string& text) {
     return {text.begin(), text.end()};
 }
 
+// The raw client's connection: TLS to the server on loopback (no verification: the test
+// is about what follows), reads given up after 5 s so a stuck server fails the test rather
+// than hanging it; `tiny_receive_buffer` leaves what the server sends waiting on its side.
+struct RawTlsClient {
+    RawTlsClient(std::uint16_t server_port, bool tiny_receive_buffer) {
+        context.set_verify_mode(boost::asio::ssl::verify_none);
+        tls.lowest_layer().open(tcp::v4());
+        if (tiny_receive_buffer)
+            tls.lowest_layer().set_option(tcp::socket::receive_buffer_size(4096));
+        tls.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server_port});
+        const timeval timeout{5, 0};
+        setsockopt(tls.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                   sizeof timeout);
+        tls.handshake(boost::asio::ssl::stream_base::client);
+    }
+
+    // Sends the AUTH for the fixture's password, bound to this connection.
+    void authenticate() {
+        Key binding{};
+        if (!exporter_binding(tls.native_handle(), binding))
+            throw std::runtime_error("no exporter binding");
+        boost::asio::write(tls, boost::asio::buffer(
+                                    build_auth_message(client_proof(auth_key("secret"), binding))));
+    }
+
+    boost::asio::io_context io;
+    boost::asio::ssl::context context{boost::asio::ssl::context::tls_client};
+    boost::asio::ssl::stream<tcp::socket> tls{io, context};
+};
+
 // Connects, authenticates, opens stream 1 to the echo target and waits for its
 // OPEN_RESULT, then sends `broken` and reads frames until the connection ends. With
 // `echoed` > 0 it first sends that many bytes (over as many streams as it takes) and, with a
@@ -51,25 +81,9 @@ Outcome run_raw_client(std::uint16_t server_port, std::uint16_t echo_port,
                        const std::vector<std::uint8_t>& broken, std::size_t echoed = 0) {
     Outcome outcome;
     try {
-        boost::asio::io_context io;
-        boost::asio::ssl::context context(boost::asio::ssl::context::tls_client);
-        context.set_verify_mode(boost::asio::ssl::verify_none);
-        boost::asio::ssl::stream<tcp::socket> tls(io, context);
-        tls.lowest_layer().open(tcp::v4());
-        if (echoed > 0) tls.lowest_layer().set_option(tcp::socket::receive_buffer_size(4096));
-        tls.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server_port});
-        // A stuck server must fail the test, not hang it.
-        const timeval timeout{5, 0};
-        setsockopt(tls.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
-                   sizeof timeout);
-        tls.handshake(boost::asio::ssl::stream_base::client);
-        Key binding{};
-        if (!exporter_binding(tls.native_handle(), binding)) {
-            outcome.failure = "no exporter binding";
-            return outcome;
-        }
-        boost::asio::write(tls, boost::asio::buffer(
-                                    build_auth_message(client_proof(auth_key("secret"), binding))));
+        RawTlsClient client(server_port, echoed > 0);
+        auto& tls = client.tls;
+        client.authenticate();
         std::vector<std::uint8_t> out;
         const auto echo = HostPort::from_endpoint({*IpAddress::parse("127.0.0.1"), echo_port});
         append_open(out, 1, Network::tcp, echo);
@@ -223,15 +237,8 @@ TEST_F(MuxProtocolError, AnAuthClaimingTooMuchPaddingIsRefusedAtItsHead) {
     std::chrono::steady_clock::duration took{};
     std::thread client([&] {
         try {
-            boost::asio::io_context client_io;
-            boost::asio::ssl::context context(boost::asio::ssl::context::tls_client);
-            context.set_verify_mode(boost::asio::ssl::verify_none);
-            boost::asio::ssl::stream<tcp::socket> tls(client_io, context);
-            tls.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server_port});
-            const timeval timeout{5, 0};
-            setsockopt(tls.lowest_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
-                       sizeof timeout);
-            tls.handshake(boost::asio::ssl::stream_base::client);
+            RawTlsClient client(server_port, false);
+            auto& tls = client.tls;
             const std::array<std::uint8_t, 3> head{1, 0xff, 0xff};
             const auto sent = std::chrono::steady_clock::now();
             boost::asio::write(tls, boost::asio::buffer(head));
@@ -266,20 +273,10 @@ TEST_F(MuxProtocolError, APeerThatPingsWithoutReadingIsNoLongerReadFrom) {
     std::string failure;
     std::thread client([&] {
         try {
-            boost::asio::io_context client_io;
-            boost::asio::ssl::context context(boost::asio::ssl::context::tls_client);
-            context.set_verify_mode(boost::asio::ssl::verify_none);
-            boost::asio::ssl::stream<tcp::socket> tls(client_io, context);
-            tls.lowest_layer().open(tcp::v4());
-            tls.lowest_layer().set_option(tcp::socket::receive_buffer_size(4096));
-            tls.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server_port});
-            tls.handshake(boost::asio::ssl::stream_base::client);
-            Key binding{};
-            if (!exporter_binding(tls.native_handle(), binding))
-                throw std::runtime_error("binding");
-            boost::asio::write(
-                tls,
-                boost::asio::buffer(build_auth_message(client_proof(auth_key("secret"), binding))));
+            RawTlsClient client(server_port, true);
+            auto& tls = client.tls;
+            auto& client_io = client.io;
+            client.authenticate();
             std::vector<std::uint8_t> pings;
             const std::array<std::uint8_t, kPingSize> opaque{1, 2, 3, 4, 5, 6, 7, 8};
             while (pings.size() < (1u << 20)) append_ping(pings, opaque);
