@@ -135,9 +135,20 @@ void FakeIpPool::compact_if_log_too_long_locked() {
         compact_locked();
 }
 
+void FakeIpPool::rewrite_lost_file_locked() {
+    spdlog::warn("fake-IP pool: {} was removed while in use; writing its {} mappings anew",
+                 store_->describe(), v4_.size() + (v6_ ? v6_->size() : 0));
+    auto records = compaction_records();
+    store_->compact(records);
+    log_records_ = records.size();
+}
+
 template <class Write>
-void FakeIpPool::persist_locked(Write&& write) {
+bool FakeIpPool::persist_locked(Write&& write) {
     try {
+        // Records written into a deleted file would vanish at exit: the whole pool is
+        // written to a new file at the path first.
+        if (store_->lost_its_file()) rewrite_lost_file_locked();
         write();
         ++log_records_;
         if (write_failures_ > 0) {
@@ -145,12 +156,14 @@ void FakeIpPool::persist_locked(Write&& write) {
                          store_->describe(), write_failures_);
             write_failures_ = 0;
         }
+        return true;
     } catch (const std::exception& e) {
         if (write_failures_++ % 1000 == 0)
             spdlog::error(
-                "fake-IP pool: cannot persist a mapping ({} failures so far): {}; "
-                "serving from memory, such mappings are lost at a crash",
+                "fake-IP pool: cannot record a mapping ({} failures so far): {}; "
+                "new names get SERVFAIL until the store can be written again",
                 write_failures_, e.what());
+        return false;
     }
 }
 
@@ -165,8 +178,13 @@ IpAddress FakeIpPool::assign(std::string_view normalized_name, Family family) {
         pool.touch(*slot);
         return pool.address_of(*slot);
     }
-    const IpAddress address = pool.address_of(pool.assign_new(normalized_name));
-    persist_locked([&] { store_->record_assign(address, normalized_name); });
+    // Stored before it is made and answered: an address answered but not stored would,
+    // after a crash, be handed to another name while apps still hold it for this one.
+    const IpAddress address = pool.address_of(pool.next_slot());
+    if (!persist_locked([&] { store_->record_assign(address, normalized_name); }))
+        throw FakeIpStoreUnwritable("fake-IP pool: " + store_->describe() +
+                                    " cannot be written; no address for a new name");
+    pool.assign_new(normalized_name);
     compact_if_log_too_long_locked();
     return address;
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,14 @@
 #include "net/ip_address.hpp"
 
 namespace shunt::dns {
+
+// assign() could not record a new mapping in the store (disk full, I/O error, the file
+// gone and its directory not writable): the name gets no address rather than one that
+// a crash would forget. The DNS server answers SERVFAIL; clients ask again.
+class FakeIpStoreUnwritable : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 class FakeIpPool {
   public:
@@ -40,8 +49,9 @@ class FakeIpPool {
     // The address of `normalized_name` (lower case, no trailing dot), created if needed;
     // marks it most recently used. When the family is full, the least recently used
     // mapping is reclaimed. Throws std::logic_error when the family has no range and
-    // std::invalid_argument for an empty name or one over 255 bytes. A failing store
-    // write is logged, never thrown: the answer matters more than its durability.
+    // std::invalid_argument for an empty name or one over 255 bytes. A new mapping is in
+    // the store before it is made: when the store cannot write it, nothing changes and
+    // FakeIpStoreUnwritable is thrown (names already mapped are still answered).
     IpAddress assign(std::string_view normalized_name, IpAddress::Family family);
     // The name an address stands for; marks the mapping most recently used.
     std::optional<std::string> lookup(const IpAddress& address);
@@ -71,8 +81,9 @@ class FakeIpPool {
     std::vector<PoolRecord> compaction_records() const;
     bool compact_locked();
     void compact_if_log_too_long_locked();
+    void rewrite_lost_file_locked();
     template <class Write>
-    void persist_locked(Write&& write);
+    bool persist_locked(Write&& write);
 
     mutable std::mutex mutex_;
     FamilyPool v4_;

@@ -47,17 +47,20 @@ void check_name(std::string_view name) {
 
 }  // namespace
 
+std::uint32_t FamilyPool::next_slot() const {
+    if (slots_.size() < capacity_) return used_slots();
+    if (!released_.empty()) return released_.top();
+    return oldest_;
+}
+
 std::uint32_t FamilyPool::assign_new(std::string_view name) {
     check_name(name);
-    std::uint32_t slot;
-    if (slots_.size() < capacity_) {
-        slot = used_slots();
+    const std::uint32_t slot = next_slot();
+    if (slot == used_slots()) {
         slots_.emplace_back();
-    } else if (!released_.empty()) {
-        slot = released_.top();
+    } else if (!released_.empty() && released_.top() == slot) {
         released_.pop();
     } else {
-        slot = oldest_;
         unmap(slot);
     }
     map(slot, name, NameIndex::hash_of(name));

@@ -53,6 +53,9 @@ class FamilyPool {
     // possible), else the lowest released one, else the least recently used mapping,
     // whose name loses it.
     std::uint32_t assign_new(std::string_view name);
+    // The slot the next assign_new() will take, without taking it: the pool records an
+    // assignment in its store before it makes it (see FakeIpPool::assign).
+    std::uint32_t next_slot() const;
     // Unmaps a mapped slot; it becomes reusable once no never-used address is left.
     void release(std::uint32_t slot);
 

@@ -115,6 +115,18 @@ int write_all(int fd, std::span<const std::uint8_t> data) {
     return 0;
 }
 
+// Missing parents of the store are created (subject to the umask): at startup, and when
+// the directory was removed while shunt ran.
+void create_parent_directories(const std::string& path) {
+    auto parent = std::filesystem::path(path).parent_path();
+    if (parent.empty()) return;
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error)
+        throw std::runtime_error("fake-IP store " + path + ": cannot create directory " +
+                                 parent.string() + ": " + error.message());
+}
+
 // Makes a create or rename in the store's directory durable.
 int fsync_directory_of(const std::string& path) {
     auto directory = std::filesystem::path(path).parent_path();
@@ -152,14 +164,7 @@ class FileView {
 
 FilePoolStore::FilePoolStore(std::string path) : path_(std::move(path)) {
     if (path_.empty()) throw std::invalid_argument("fake-IP store: empty path");
-    auto parent = std::filesystem::path(path_).parent_path();
-    if (!parent.empty()) {
-        std::error_code error;
-        std::filesystem::create_directories(parent, error);
-        if (error)
-            throw std::runtime_error("fake-IP store " + path_ + ": cannot create directory " +
-                                     parent.string() + ": " + error.message());
-    }
+    create_parent_directories(path_);
     fd_ = open_locked(path_);
     try {
         check_and_repair();
@@ -307,7 +312,15 @@ void FilePoolStore::record_release(const IpAddress& address) {
     append(PoolRecord{address, {}});
 }
 
+bool FilePoolStore::lost_its_file() const {
+    // One fstat per appended record (a new name): cheap next to the write itself.
+    struct stat st {};
+    return ::fstat(fd_, &st) == 0 && st.st_nlink == 0;
+}
+
 void FilePoolStore::compact(std::span<const PoolRecord> live) {
+    // The directory may have been removed under us (lost_its_file()): made again.
+    create_parent_directories(path_);
     const std::string temporary = path_ + ".compact";
     int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) throw io_error(temporary, "cannot create the compaction file", errno);

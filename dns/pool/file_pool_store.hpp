@@ -32,6 +32,7 @@ class FilePoolStore final : public PoolStore {
     void record_release(const IpAddress& address) override;
     void compact(std::span<const PoolRecord> live) override;
     void flush() override;
+    bool lost_its_file() const override;
     bool is_persistent() const override { return true; }
     std::string describe() const override { return "file " + path_; }
 

@@ -105,9 +105,16 @@ bool QueryHandler::answer_locally(std::span<const std::uint8_t> packet, const Qu
         DnsStats::bump(stats_.local_answers);
         return true;
     }
-    IpAddress address = pool_.assign(query.name, family);
-    write_address_answer(packet, query, std::span(&address, 1), dns.fake_ip_ttl, out);
-    DnsStats::bump(stats_.fake_answers);
+    try {
+        IpAddress address = pool_.assign(query.name, family);
+        write_address_answer(packet, query, std::span(&address, 1), dns.fake_ip_ttl, out);
+        DnsStats::bump(stats_.fake_answers);
+    } catch (const FakeIpStoreUnwritable&) {
+        // The pool logged why (rate-limited); the client asks again later.
+        out.clear();
+        write_empty_answer(packet, query, Rcode::servfail, out);
+        DnsStats::bump(stats_.servfail);
+    }
     return true;
 }
 

@@ -219,9 +219,11 @@ TEST(FakeIpPool, CompactsWhenTheLogOutgrowsTheLiveMappings) {
     EXPECT_EQ(crashed->size(Family::v4), 5u);
 }
 
-// A full disk (here: RLIMIT_FSIZE) must not fail DNS answers, nor leave a partial record
-// that would make the next start see corruption.
-TEST(FakeIpPool, WriteFailuresAreLoggedOnceAndLeaveNoPartialRecord) {
+// A full disk (here: RLIMIT_FSIZE): a new name gets no address (the DNS server answers
+// SERVFAIL) rather than one a crash would forget, names already mapped are still
+// answered, one error line is logged, no partial record is left behind, and once the
+// disk has room again the next name continues where the stored ones end.
+TEST(FakeIpPool, ANameThatCannotBeStoredGetsNoAddressAndNothingPartialIsLeft) {
     TempDir dir;
     const std::string path = dir.file("fakeip.db");
     pid_t child = ::fork();
@@ -231,17 +233,35 @@ TEST(FakeIpPool, WriteFailuresAreLoggedOnceAndLeaveNoPartialRecord) {
         try {
             auto pool = file_pool(path, "198.18.0.0/16");
             ::signal(SIGXFSZ, SIG_IGN);  // get EFBIG from write(2) instead of dying
-            const rlimit limit{400, 400};
-            if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(10);
+            const rlimit small{400, RLIM_INFINITY};
+            if (::setrlimit(RLIMIT_FSIZE, &small) != 0) ::_exit(10);
             CapturedLog log;
-            for (int i = 0; i < 100; ++i)
-                if (offset(*pool, pool->assign(name(i), Family::v4)) != 2u + i) code = 11;
+            int answered = 0, refused = 0;
+            for (int i = 0; i < 100; ++i) {
+                try {
+                    if (offset(*pool, pool->assign(name(i), Family::v4)) != 2u + i) code = 11;
+                    if (refused > 0) code = 11;  // nothing fits after the first refusal
+                    ++answered;
+                } catch (const FakeIpStoreUnwritable&) {
+                    ++refused;
+                }
+            }
+            if (answered < 5 || refused == 0) code = 14;
+            if (offset(*pool, pool->assign(name(0), Family::v4)) != 2u) code = 15;
+            if (pool->size(Family::v4) != static_cast<std::size_t>(answered)) code = 15;
             const std::string text = log.text();
             std::size_t errors = 0;
             for (auto at = text.find("[error]"); at != std::string::npos;
                  at = text.find("[error]", at + 1))
                 ++errors;
-            if (errors != 1 || text.find("File too large") == std::string::npos) code = 12;
+            if (errors != 1 || text.find("File too large") == std::string::npos ||
+                text.find("SERVFAIL") == std::string::npos)
+                code = 12;
+            const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+            if (::setrlimit(RLIMIT_FSIZE, &unlimited) != 0) ::_exit(10);
+            if (offset(*pool, pool->assign("after.example", Family::v4)) != 2u + answered)
+                code = 16;
+            if (log.text().find("work again") == std::string::npos) code = 12;
         } catch (...) {
             code = 13;
         }
@@ -250,17 +270,73 @@ TEST(FakeIpPool, WriteFailuresAreLoggedOnceAndLeaveNoPartialRecord) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 0) << "10: setrlimit, 11: wrong address, 12: log, 13: threw";
+    ASSERT_EQ(WEXITSTATUS(status), 0)
+        << "10: setrlimit, 11: wrong address, 12: log, 13: threw, 14: none refused, "
+           "15: mapped names lost, 16: no recovery";
 
     CapturedLog log;
     auto pool = file_pool(path, "198.18.0.0/16");
     EXPECT_EQ(log.text().find("corrupt"), std::string::npos) << log.text();
     EXPECT_EQ(log.text().find("incomplete"), std::string::npos) << "cut back at once";
-    const std::size_t kept = pool->size(Family::v4);
-    EXPECT_GT(kept, 5u);   // what fit in 400 bytes persisted...
-    EXPECT_LT(kept, 20u);  // ...and nothing more
+    // Every name that got an address kept it across the crash, and no other name has one.
+    const std::size_t kept = pool->size(Family::v4) - 1;
+    EXPECT_GT(kept, 5u);
+    EXPECT_LT(kept, 20u);
     for (std::size_t i = 0; i < kept; ++i)
         EXPECT_EQ(offset(*pool, *pool->find(name(static_cast<int>(i)), Family::v4)), 2u + i);
+    EXPECT_FALSE(pool->find(name(static_cast<int>(kept)), Family::v4));
+    EXPECT_EQ(offset(*pool, *pool->find("after.example", Family::v4)), 2u + kept);
+}
+
+// The store's directory removed while shunt runs (rm -rf /var/lib/shunt): the file shunt
+// writes to has no name any more, so everything would be gone at the next start. The
+// next new name makes the directory and the file again, with every mapping.
+TEST(FakeIpPool, AStoreWhoseDirectoryWasRemovedIsWrittenAnew) {
+    TempDir dir;
+    const std::string directory = dir.file("state");
+    const std::string path = directory + "/fakeip.db";
+    auto pool = file_pool(path, "198.18.0.0/16");
+    std::vector<IpAddress> given;
+    for (int i = 0; i < 10; ++i) given.push_back(pool->assign(name(i), Family::v4));
+    std::filesystem::remove_all(directory);
+
+    CapturedLog log;
+    given.push_back(pool->assign(name(10), Family::v4));
+    EXPECT_NE(log.text().find("was removed while in use"), std::string::npos) << log.text();
+    ASSERT_TRUE(std::filesystem::exists(path));
+    given.push_back(pool->assign(name(11), Family::v4));
+
+    auto crashed = file_pool(crash_snapshot(path), "198.18.0.0/16");
+    ASSERT_EQ(crashed->size(Family::v4), given.size());
+    for (int i = 0; i < static_cast<int>(given.size()); ++i)
+        EXPECT_EQ(crashed->find(name(i), Family::v4), given[static_cast<std::size_t>(i)]) << i;
+}
+
+// ...and when the directory cannot be made again (here a file took its name), new
+// names get no address until it can, while mapped names are still answered.
+TEST(FakeIpPool, AStoreThatCannotBeWrittenAnewRefusesNewNamesOnly) {
+    TempDir dir;
+    const std::string directory = dir.file("state");
+    const std::string path = directory + "/fakeip.db";
+    auto pool = file_pool(path, "198.18.0.0/16");
+    const IpAddress first = pool->assign(name(0), Family::v4);
+    std::filesystem::remove_all(directory);
+    test::write_file(directory, "not a directory");
+
+    CapturedLog log;
+    EXPECT_THROW(pool->assign(name(1), Family::v4), FakeIpStoreUnwritable);
+    EXPECT_THROW(pool->assign(name(2), Family::v4), FakeIpStoreUnwritable);
+    EXPECT_EQ(pool->assign(name(0), Family::v4), first);
+    EXPECT_EQ(pool->lookup(first), name(0));
+    EXPECT_NE(log.text().find("cannot create directory"), std::string::npos) << log.text();
+
+    std::filesystem::remove(directory);
+    const IpAddress second = pool->assign(name(1), Family::v4);
+    EXPECT_EQ(offset(*pool, second), 3u);  // the refused names took no address
+    auto crashed = file_pool(crash_snapshot(path), "198.18.0.0/16");
+    EXPECT_EQ(crashed->find(name(0), Family::v4), first);
+    EXPECT_EQ(crashed->find(name(1), Family::v4), second);
+    EXPECT_FALSE(crashed->find(name(2), Family::v4));
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ class ServerFixture : public ::testing::Test {
 
     std::string base_config(const std::string& extra_dns = "") const {
         return "[dns]\nlisten = [\"127.0.0.1:" + std::to_string(port) + "\"]\n" +
-               "fake_ip_store = \"" + dir.file("fakeip.db") +
+               "fake_ip_store = \"" + store_path +
                "\"\nupstreams = [\"udp://127.0.0.1:" + std::to_string(upstream_port) +
                "\"]\nupstream_timeout_ms = 1000\n" + extra_dns;
     }
@@ -47,6 +47,7 @@ class ServerFixture : public ::testing::Test {
     }
 
     TempDir dir;
+    std::string store_path = dir.file("fakeip.db");
     std::unique_ptr<UnboundServer> unbound;
     std::unique_ptr<ShuntProcess> shunt;
     int port = 0;
