@@ -39,8 +39,8 @@ DnsdistServer::DnsdistServer(Options options) {
          << lua("^" + options.text_answer_path) << ", 200, \"hello\", "
          << "{[\"content-type\"]=\"text/plain\"})})\n"
          << "addTLSLocal(" << lua(local + std::to_string(dot_port_)) << ", "
-         << lua(options.certificate.cert_file) << ", " << lua(options.certificate.key_file)
-         << ")\n";
+         << lua(options.certificate.cert_file) << ", " << lua(options.certificate.key_file) << ")\n"
+         << options.extra_lua << "\n";
     dir_.write("dnsdist.conf", conf.str());
 
     start();

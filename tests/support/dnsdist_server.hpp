@@ -21,6 +21,9 @@ class DnsdistServer {
         // A second DoH path that answers every request with 200 and a text/plain body:
         // a server sending the wrong content type.
         std::string text_answer_path = "/text-answer";
+        // More Lua for the configuration: rules that make it a faulty upstream, e.g.
+        // "addAction(AllRule(), DropAction())".
+        std::string extra_lua = "";
     };
 
     // Starts dnsdist and waits for its listeners; throws std::runtime_error with
