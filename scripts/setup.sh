@@ -26,6 +26,9 @@ packages=(
     tor-geoipdb publicsuffix libmaxmind-db-writer-perl iputils-ping
     # end-to-end tests and the netstack benchmark (web target, UDP peer, SOCKS servers)
     nginx-light socat iperf3 curl dante-server microsocks
+    # faults: shunt's wall clock stepped (libfaketime), an immutable store file (chattr);
+    # the soak's plot
+    faketime e2fsprogs gnuplot-nox
     # the control API's WebSocket client, and the browser the dashboard is tested in
     python3-websockets chromium
 )
