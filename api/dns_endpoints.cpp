@@ -146,10 +146,42 @@ void dns_query(const ApiRequest& request, boost::asio::any_io_executor executor,
     });
 }
 
+// shunt's own: the DNS server's counters and the fake-IP pool's fill, for monitoring (a
+// pool near capacity starts reclaiming addresses that clients may still hold).
+std::string dns_stats_json(dns::DnsService& dns) {
+    const dns::DnsStats& s = dns.stats();
+    const auto load = [](const std::atomic<std::uint64_t>& counter) {
+        return counter.load(std::memory_order_relaxed);
+    };
+    auto family_json = [&dns](IpAddress::Family family) -> boost::json::value {
+        const dns::FakeIpPool& pool = dns.pool();
+        if (!pool.has_family(family)) return nullptr;
+        return {{"range", pool.range(family)->to_string()},
+                {"size", pool.size(family)},
+                {"capacity", pool.capacity(family)}};
+    };
+    return boost::json::serialize(
+        boost::json::value{{"queries", load(s.queries)},
+                           {"fakeAnswers", load(s.fake_answers)},
+                           {"localAnswers", load(s.local_answers)},
+                           {"forwarded", load(s.forwarded)},
+                           {"servfail", load(s.servfail)},
+                           {"malformed", load(s.malformed)},
+                           {"dropped", load(s.dropped)},
+                           {"overloaded", load(s.overloaded)},
+                           {"fakeIp",
+                            {{"ipv4", family_json(IpAddress::Family::v4)},
+                             {"ipv6", family_json(IpAddress::Family::v6)},
+                             {"store", dns.pool().store_description()}}}});
+}
+
 }  // namespace
 
 void add_dns_endpoints(ApiRouter& router, boost::asio::any_io_executor executor,
                        dns::DnsService& dns, flow::FlowRegistry& registry) {
+    router.add(http::verb::get, "/dns/stats", [&dns](const ApiRequest&, const PathParameters&) {
+        return json_response(dns_stats_json(dns));
+    });
     router.add_async(http::verb::get, "/dns/query",
                      [executor, &dns](const ApiRequest& request, const PathParameters&,
                                       ApiRouter::Respond respond) {

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "bench/netstack/perf_recording.hpp"
-#include "bench/netstack/process_stats.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/process_stats.hpp"
 
 using namespace shunt::test;
 
@@ -37,8 +37,8 @@ namespace {
 struct PerfResult {
     double qps = 0;
     double lost_pct = 0;
-    double cpu_us_per_query = 0;      // the server's
-    shunt::bench::ThreadCpu threads;  // the server's CPU seconds per thread name
+    double cpu_us_per_query = 0;     // the server's
+    shunt::test::ThreadCpu threads;  // the server's CPU seconds per thread name
     double queries = 0;
     double thread_us_per_query(const std::string& name) const {
         const auto it = threads.find(name);
@@ -80,12 +80,12 @@ PerfResult measure(pid_t server, int port, const std::string& queries, int secon
                    const std::string& profile_label = {}) {
     std::optional<shunt::bench::PerfRecording> profile;
     if (!profile_label.empty()) profile.emplace(server, profile_label);
-    auto before = shunt::bench::cpu_seconds(server);
-    auto threads_before = shunt::bench::thread_cpu_seconds(server);
+    auto before = shunt::test::cpu_seconds(server);
+    auto threads_before = shunt::test::thread_cpu_seconds(server);
     auto r = run_dnsperf(port, queries, seconds);
-    auto cpu = shunt::bench::cpu_seconds(server) - before;
+    auto cpu = shunt::test::cpu_seconds(server) - before;
     r.threads =
-        shunt::bench::thread_cpu_delta(threads_before, shunt::bench::thread_cpu_seconds(server));
+        shunt::test::thread_cpu_delta(threads_before, shunt::test::thread_cpu_seconds(server));
     r.queries = r.qps * seconds;
     if (r.qps > 0) r.cpu_us_per_query = cpu * 1e6 / r.queries;
     return r;

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "bench/netstack/iperf_run.hpp"
-#include "bench/netstack/process_stats.hpp"
 #include "ebpf/bypass_program.hpp"
 #include "tests/support/e2e_topology.hpp"
 #include "tests/support/ethernet_frame.hpp"
 #include "tests/support/lan_device.hpp"
+#include "tests/support/process_stats.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 
 using namespace shunt;

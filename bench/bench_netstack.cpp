@@ -32,8 +32,8 @@
 
 #include "bench/netstack/idle_connections.hpp"
 #include "bench/netstack/iperf_run.hpp"
-#include "bench/netstack/process_stats.hpp"
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/process_stats.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 
 using namespace shunt::test;

@@ -53,6 +53,7 @@
 
 using namespace shunt;
 using namespace shunt::bench;
+using namespace shunt::test;
 using namespace std::chrono_literals;
 
 namespace {

@@ -20,12 +20,14 @@
 #include <thread>
 #include <vector>
 
-#include "bench/netstack/process_stats.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/process_stats.hpp"
 #include "tests/support/unbound_server.hpp"
 
 namespace shunt::bench {
+
+using namespace shunt::test;  // process_stats
 namespace {
 
 using namespace std::chrono_literals;

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "bench/netstack/perf_recording.hpp"
-#include "bench/netstack/process_stats.hpp"
+#include "tests/support/process_stats.hpp"
 
 namespace shunt::bench {
+
+using namespace shunt::test;  // process_stats
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "bench/netstack/process_stats.hpp"
 #include "tests/support/e2e_topology.hpp"
+#include "tests/support/process_stats.hpp"
 
 namespace shunt::bench {
 
@@ -27,14 +27,14 @@ struct IperfOptions {
 
 struct IperfResult {
     bool ok = false;
-    std::string error;               // iperf3's "error" field or why the output was not understood
-    double gbit_per_s = 0;           // received by the receiver, over the run
-    double bytes = 0;                // received by the receiver
-    double watched_cpu_s = 0;        // CPU seconds of watched_pid during the run
-    CpuTimes watched_times;          // the same, split (children: reaped by the end of the run)
-    ThreadCpu watched_threads;       // the same, per thread name
-    SyscallCounts watched_syscalls;  // read- and write-type system calls during the run
-    double cpu_s_per_gb() const      // watched process's CPU seconds per 10^9 bytes moved
+    std::string error;                // iperf3's "error" field or why the output was not understood
+    double gbit_per_s = 0;            // received by the receiver, over the run
+    double bytes = 0;                 // received by the receiver
+    double watched_cpu_s = 0;         // CPU seconds of watched_pid during the run
+    test::CpuTimes watched_times;     // the same, split (children: reaped by the end of the run)
+    test::ThreadCpu watched_threads;  // the same, per thread name
+    test::SyscallCounts watched_syscalls;  // read- and write-type system calls during the run
+    double cpu_s_per_gb() const            // watched process's CPU seconds per 10^9 bytes moved
     {
         return bytes > 0 ? watched_cpu_s / (bytes / 1e9) : 0;
     }

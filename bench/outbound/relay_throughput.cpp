@@ -7,9 +7,11 @@
 #include <functional>
 #include <thread>
 
-#include "bench/netstack/process_stats.hpp"
+#include "tests/support/process_stats.hpp"
 
 namespace shunt::bench {
+
+using namespace shunt::test;  // process_stats
 
 using namespace std::chrono_literals;
 

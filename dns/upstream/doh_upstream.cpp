@@ -3,7 +3,6 @@
 #include "net/tls_client.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -18,6 +17,7 @@
 #include <boost/beast/http/vector_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "dns/upstream/doh_response.hpp"
 #include "dns/upstream/message_check.hpp"
 #include "dns/upstream/tls_client_context.hpp"
 #include "dns/upstream/upstream_error.hpp"
@@ -30,16 +30,6 @@ using Body = http::vector_body<std::uint8_t>;
 namespace {
 
 constexpr auto kIdleTimeout = std::chrono::seconds(10);
-constexpr std::string_view kDnsMessage = "application/dns-message";
-
-bool is_dns_message(std::string_view content_type) {
-    if (content_type.size() < kDnsMessage.size()) return false;
-    for (std::size_t i = 0; i < kDnsMessage.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(content_type[i])) != kDnsMessage[i])
-            return false;
-    auto rest = content_type.substr(kDnsMessage.size());
-    return rest.empty() || rest.front() == ';' || rest.front() == ' ';
-}
 
 boost::system::error_code stream_error(boost::system::error_code ec) {
     if (ec == boost::asio::error::eof || ec == http::error::end_of_stream ||
@@ -216,8 +206,8 @@ void DohUpstream::send(const ConnectionPtr& connection, RequestPtr request) {
     message.target(spec_.path);
     message.version(11);
     message.set(http::field::host, host_header_);
-    message.set(http::field::content_type, kDnsMessage);
-    message.set(http::field::accept, kDnsMessage);
+    message.set(http::field::content_type, kDnsMessageType);
+    message.set(http::field::accept, kDnsMessageType);
     message.body() = connection->current->query;
     message.keep_alive(true);
     message.prepare_payload();
@@ -246,24 +236,13 @@ void DohUpstream::on_response(const ConnectionPtr& connection, boost::system::er
     auto response = connection->parser->release();
     connection->parser.reset();
 
-    if (response.result_int() != 200) {
-        finish(request, http_status_error(response.result_int()), {});
-    } else if (!is_dns_message(response[http::field::content_type])) {
-        finish(request, UpstreamErrc::bad_content_type, {});
+    auto& answer = response.body();
+    if (auto judged = judge_doh_response(response.result_int(), response[http::field::content_type],
+                                         request->query, answer)) {
+        finish(request, judged, {});
     } else {
-        auto& answer = response.body();
-        switch (message::check_answer(request->query, answer)) {
-            case message::AnswerCheck::ok:
-                message::set_id(answer, request->client_id);
-                finish(request, {}, std::move(answer));
-                break;
-            case message::AnswerCheck::mismatch:
-                finish(request, UpstreamErrc::answer_mismatch, {});
-                break;
-            case message::AnswerCheck::malformed:
-                finish(request, UpstreamErrc::malformed_answer, {});
-                break;
-        }
+        message::set_id(answer, request->client_id);
+        finish(request, {}, std::move(answer));
     }
     if (!response.keep_alive()) return drop_connection(connection, {});
     make_idle(connection);

@@ -1,5 +1,6 @@
 #include "dns/upstream/message_check.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "net/byte_order.hpp"
@@ -34,12 +35,16 @@ std::uint8_t lower(std::uint8_t c) {
     return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
+// `a` and `b` are first_question() spans: the name, then type and class.
 bool same_question(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
     if (a.size() != b.size()) return false;
-    // Label length bytes are never letters, so lower-casing everything is harmless.
-    for (std::size_t i = 0; i < a.size(); ++i)
+    // The name ignoring case: label length bytes are never letters, so lower-casing all
+    // of it is harmless. Type and class must be equal byte for byte: lower-cased too, an
+    // answer for type 97 (0x0061) passed for one to an HTTPS query (65, 0x0041).
+    const std::size_t name_size = a.size() - 4;
+    for (std::size_t i = 0; i < name_size; ++i)
         if (lower(a[i]) != lower(b[i])) return false;
-    return true;
+    return std::equal(a.begin() + name_size, a.end(), b.begin() + name_size);
 }
 
 }  // namespace

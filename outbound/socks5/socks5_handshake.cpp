@@ -105,10 +105,13 @@ void Socks5Handshake::read_exactly(std::size_t size,
 }
 
 bool Socks5Handshake::read_failed(boost::system::error_code error, std::size_t read,
-                                  std::size_t expected, const char* what) {
+                                  std::size_t expected, const char* what, bool mid_reply) {
     if (!error) return false;
     if (error == boost::asio::error::eof) {
-        if (read == 0) {
+        // Only EOF where a reply should begin is the proxy closing. EOF right after the
+        // reply's head (a proxy that says "succeeded" and hangs up before the address) is a
+        // truncated reply, though this read got nothing.
+        if (read == 0 && !mid_reply) {
             fail(Socks5Errc::proxy_closed, "proxy closed the connection");
         } else {
             fail(Socks5Errc::malformed_reply, std::string("malformed reply: truncated ") + what +
@@ -206,13 +209,13 @@ void Socks5Handshake::on_reply_head(boost::system::error_code error, std::size_t
 }
 
 void Socks5Handshake::on_domain_length(boost::system::error_code error, std::size_t read) {
-    if (read_failed(error, read, 1, "reply address")) return;
+    if (read_failed(error, read, 1, "reply address", true)) return;
     reply_address_ = {static_cast<std::uint8_t>(AddressType::domain), in_[0]};
     read_exactly(std::size_t{in_[0]} + 2, &Socks5Handshake::on_reply_address);
 }
 
 void Socks5Handshake::on_reply_address(boost::system::error_code error, std::size_t read) {
-    if (read_failed(error, read, in_.size(), "reply address")) return;
+    if (read_failed(error, read, in_.size(), "reply address", true)) return;
     reply_address_.insert(reply_address_.end(), in_.begin(), in_.end());
     const auto decoded = decode_socks5_address(reply_address_);
     if (!decoded) {

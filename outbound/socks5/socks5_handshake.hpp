@@ -83,10 +83,11 @@ class Socks5Handshake : public std::enable_shared_from_this<Socks5Handshake> {
                          void (Socks5Handshake::*next)(boost::system::error_code, std::size_t));
     void read_exactly(std::size_t size,
                       void (Socks5Handshake::*next)(boost::system::error_code, std::size_t));
-    // Turns a failed read into the reason: EOF before the first byte is the proxy closing,
-    // EOF after some bytes is a truncated reply.
+    // Turns a failed read into the reason: EOF before the first byte of a reply is the proxy
+    // closing, EOF after some bytes is a truncated reply. `mid_reply`: earlier reads already
+    // took bytes of this reply (the CONNECT reply is read in up to three parts).
     bool read_failed(boost::system::error_code error, std::size_t read, std::size_t expected,
-                     const char* what);
+                     const char* what, bool mid_reply = false);
     void fail(boost::system::error_code error, std::string reason);
     void finish(boost::system::error_code error, HostPort bound, std::string reason);
 

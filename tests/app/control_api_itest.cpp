@@ -191,6 +191,17 @@ TEST_F(ControlApiE2e, DnsQueriesAreAnsweredByShuntsOwnDnsFakeIpsIncluded) {
     EXPECT_EQ(api.get("/dns/query?name=a.b&type=BOGUS").json().at("message"), "invalid query type");
     EXPECT_EQ(api.get("/dns/query?type=A").status, 400);
     EXPECT_EQ(api.request("POST", "/cache/dns/flush").status, 204);
+
+    // shunt's own counters: what the queries above did, and the pool's fill.
+    const auto stats = api.get("/dns/stats");
+    ASSERT_EQ(stats.status, 200) << stats.body;
+    const auto counters = stats.json();
+    EXPECT_GE(counters.at("fakeAnswers").as_int64(), 2) << stats.body;  // the API's and dig's
+    EXPECT_GE(counters.at("forwarded").as_int64(), 2) << stats.body;    // the TXT queries
+    const auto& v4 = counters.at("fakeIp").at("ipv4");
+    EXPECT_EQ(v4.at("size").as_int64(), 1) << stats.body;  // www.e2e.test, asked twice
+    EXPECT_EQ(v4.at("capacity").as_int64(), 131069);
+    EXPECT_EQ(v4.at("range"), "198.18.0.0/15");
     EXPECT_EQ(shunt.stop(), 0);
 }
 

@@ -10,6 +10,7 @@
 
 #include "tests/support/e2e_topology.hpp"
 #include "tests/support/nginx_server.hpp"
+#include "tests/support/process_stats.hpp"
 #include "tests/support/shunt_in_namespace.hpp"
 
 namespace shunt::test {
@@ -28,7 +29,7 @@ TEST(TunDeletedE2e, DeviceIsMadeAgainAndTrafficGoesOn) {
     ASSERT_EQ(before.exit_code, 0) << shunt.log();
     ASSERT_EQ(before.sha256, file.sha256);
 
-    const double cpu_before = process_cpu_seconds(shunt.pid());
+    const double cpu_before = cpu_seconds(shunt.pid());
     const auto deleted =
         topology.shell_in_client(std::string("ip link del ") + ShuntInNamespace::kTunName);
     ASSERT_EQ(deleted.exit_code, 0) << deleted.out;
@@ -42,7 +43,7 @@ TEST(TunDeletedE2e, DeviceIsMadeAgainAndTrafficGoesOn) {
     EXPECT_NE(log.find("tun: shunt-e2e0 failed (read: "), std::string::npos) << log;
     // No spin and no flood while the device was gone: a spinning loop burns a core and
     // logs a line per read.
-    EXPECT_LT(process_cpu_seconds(shunt.pid()) - cpu_before, 0.5);
+    EXPECT_LT(cpu_seconds(shunt.pid()) - cpu_before, 0.5);
     EXPECT_LE(count_occurrences(log, "failed (read: "), 1u) << log;
     EXPECT_EQ(count_occurrences(log, "tun: read: "), 0u) << log;
 

@@ -222,19 +222,4 @@ std::size_t lines_with_both(const std::string& text, const std::string& a, const
     return count;
 }
 
-double process_cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(in, line);
-    const auto after_name = line.rfind(')');
-    if (after_name == std::string::npos) return 0;
-    // Fields after the name start at 3 (state); utime and stime are 14 and 15.
-    std::istringstream fields(line.substr(after_name + 2));
-    std::string field;
-    long ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i)
-        if (i >= 14) ticks += std::stol(field);
-    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 }  // namespace shunt::test

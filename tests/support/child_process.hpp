@@ -73,8 +73,6 @@ std::string log_tail(const std::string& log, std::size_t bytes = 4000);
 // How many times `what` occurs in `text`; how many lines hold both `a` and `b`.
 std::size_t count_occurrences(const std::string& text, const std::string& what);
 std::size_t lines_with_both(const std::string& text, const std::string& a, const std::string& b);
-// A process's CPU time so far (utime + stime from /proc), in seconds.
-double process_cpu_seconds(pid_t pid);
 
 // A fresh directory under /tmp removed with its contents on destruction.
 class TempDir {

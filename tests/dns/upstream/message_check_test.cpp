@@ -45,6 +45,20 @@ TEST(MessageCheck, RejectsOtherIdQuestionTypeOrClass) {
     EXPECT_EQ(check_answer(query, other_class), AnswerCheck::mismatch);
 }
 
+// Regression (found by fuzz_dns_answer): type and class bytes were compared ignoring ASCII
+// case like the name, so an answer for type 97 (0x61, 'a') was taken for an HTTPS query
+// (type 65, 0x41, 'A') and reached the client and the cache under the HTTPS key.
+TEST(MessageCheck, TypeAndClassBytesAreNotCaseFolded) {
+    auto query = make_query(7, "www.test", 65);
+    EXPECT_EQ(check_answer(query, answer_to(make_query(7, "WWW.test", 65))), AnswerCheck::ok);
+    EXPECT_EQ(check_answer(query, answer_to(make_query(7, "www.test", 97))), AnswerCheck::mismatch);
+    auto query_class = make_query(7, "www.test", 1);
+    query_class.back() = 'A';  // class 0x0041
+    auto answer_class = answer_to(query_class);
+    answer_class.back() = 'a';
+    EXPECT_EQ(check_answer(query_class, answer_class), AnswerCheck::mismatch);
+}
+
 TEST(MessageCheck, RejectsQueriesShortMessagesAndCompressedQuestions) {
     auto query = make_query(7, "www.test", 1);
     EXPECT_EQ(check_answer(query, query), AnswerCheck::malformed);  // QR clear

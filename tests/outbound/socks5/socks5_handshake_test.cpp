@@ -259,6 +259,25 @@ TEST_F(HandshakeTest, EachFailureHasItsOwnErrorAndReason) {
     }
 }
 
+// Regression (found by fuzz_socks5_client): a proxy that sent the reply's head and closed
+// before the bound address was reported as "proxy closed the connection" (proxy_closed is
+// for EOF before a reply begins); it is a truncated reply.
+TEST_F(HandshakeTest, EofAfterReplyHeadIsATruncatedReply) {
+    const std::size_t request_size =
+        encode_socks5_request(Socks5Command::connect, domain_target("www.test", 80)).size();
+    for (const Bytes& head : {bytes_of({5, 0, 0, 1}), bytes_of({5, 0, 0, 4}),
+                              bytes_of({5, 0, 0, 3}), bytes_of({5, 0, 0, 3, 9})}) {
+        SCOPED_TRACE(testing::PrintToString(head));
+        ScriptedProxy proxy(io_, {{3, {5, 0}}, {request_size, head}});
+        const Outcome outcome = run(proxy, connect_to(domain_target("www.test", 80)));
+        EXPECT_EQ(outcome.error, Socks5Errc::malformed_reply) << outcome.error.message();
+        EXPECT_EQ(outcome.reason.rfind("malformed reply: truncated reply address", 0), 0u)
+            << outcome.reason;
+        ASSERT_TRUE(outcome.socket);
+        EXPECT_FALSE(outcome.socket->is_open());
+    }
+}
+
 TEST_F(HandshakeTest, SilentServerTimesOutAtTheDeadline) {
     ScriptedProxy proxy(io_, {{3, {}}}, ScriptedProxy::End::stay_open);
     const Outcome outcome =

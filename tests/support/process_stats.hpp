@@ -1,5 +1,5 @@
 // What /proc says about one process: CPU time so far, resident memory, open descriptors.
-// The benchmark samples shunt with these before and after each measurement.
+// Benchmarks and the soak sample shunt with these before, during and after a load.
 #pragma once
 
 #include <sys/resource.h>
@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-namespace shunt::bench {
+namespace shunt::test {
 
 // utime + stime in seconds.
 double cpu_seconds(pid_t pid);
@@ -53,4 +53,4 @@ rlim_t raise_fd_limit(rlim_t wanted);
 // Running (not gone, not a zombie waiting to be reaped).
 bool is_running(pid_t pid);
 
-}  // namespace shunt::bench
+}  // namespace shunt::test

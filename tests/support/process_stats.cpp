@@ -1,4 +1,4 @@
-#include "bench/netstack/process_stats.hpp"
+#include "tests/support/process_stats.hpp"
 
 #include <algorithm>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace shunt::bench {
+namespace shunt::test {
 
 namespace {
 
@@ -139,4 +139,4 @@ rlim_t raise_fd_limit(rlim_t wanted) {
     return limit.rlim_cur;
 }
 
-}  // namespace shunt::bench
+}  // namespace shunt::test
