@@ -5,7 +5,9 @@
 #      programs (unbound, dnsdist, dig, shunt) on loopback and need root;
 #   2. the tests of the thread hand-offs (the DNS answer thread, EventLoopThread) in a
 #      ThreadSanitizer build of just the layers they need;
-#   3. the libFuzzer targets (clang), 60 s each, run side by side.
+#   3. the soak: a real shunt (the sanitizer build) under mixed load with faults for
+#      120 s, judged for leaks and lost bytes (scripts/soak.sh; OUTDIR build/soak);
+#   4. the libFuzzer targets (clang), 60 s each, run side by side.
 # Usage: bash scripts/test.sh            (as root, on Debian 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +32,13 @@ cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHUNT_TSAN=ON -DSHU
 ninja -C build/tsan shunt_tsan_tests
 (cd build/tsan/tests && TSAN_OPTIONS=halt_on_error=1 ./shunt_tsan_tests --gtest_brief=1)
 
+echo "== soak (120 s)"
+bash scripts/soak.sh "${SHUNT_SOAK_SECONDS:-120}" build/soak | grep -v '^\[' | tail -n 40
+
 echo "== fuzz (libFuzzer, clang)"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSHUNT_FUZZ=ON -DSHUNT_TESTS=OFF -DSHUNT_BENCH=OFF >/dev/null
-targets="fuzz_dns_query fuzz_mux_frame fuzz_api_request fuzz_rules fuzz_config_check fuzz_fake_ip_store fuzz_dns_answer fuzz_socks5_client"
+targets="fuzz_dns_query fuzz_mux_frame fuzz_mux_server fuzz_api_request fuzz_rules fuzz_config_check fuzz_fake_ip_store fuzz_dns_answer fuzz_socks5_client"
 ninja -C build/fuzz $targets
 fuzz_seconds=${SHUNT_FUZZ_SECONDS:-60}
 # The targets run side by side (one core each), so fuzzing costs fuzz_seconds in all

@@ -26,7 +26,7 @@ void ShuntInNamespace::write_config(const Options& options) {
     for (const auto& address : options.dns_listen)
         listen += (listen.empty() ? "\"" : ", \"") + address + "\"";
     std::ostringstream config;
-    config << options.top_level << "\n[log]\nlevel = \"debug\"\n\n[dns]\n"
+    config << options.top_level << "\n[log]\nlevel = \"" << options.log_level << "\"\n\n[dns]\n"
            << "listen = [" << listen << "]\n"
            << "fake_ip_store = \"" << dir_.file("fakeip.db") << "\"\n"
            << "upstreams = [\"udp://" << topology_.server_v4() << ":53\"]\n"

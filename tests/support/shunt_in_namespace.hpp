@@ -29,6 +29,9 @@ class ShuntInNamespace {
         // Enter the namespace with nsenter, keeping the host's /sys (`ip netns exec` mounts
         // a fresh sysfs, which hides the cgroup mounts the desktop bypass attaches to).
         bool keep_host_sys = false;
+        // [log] level: debug for tests (their failures print the log); the soak's hours
+        // of flows want info.
+        std::string log_level = "debug";
     };
 
     ShuntInNamespace(const E2eTopology& topology, Options options);
@@ -60,6 +63,7 @@ class ShuntInNamespace {
     int wait_for_fds_at_most(int count,
                              std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     std::string log() const;
+    std::string log_path() const { return dir_.file("shunt.log"); }
     static constexpr const char* kTunName = "shunt-e2e0";
 
   private:

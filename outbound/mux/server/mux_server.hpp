@@ -19,6 +19,7 @@
 #include "base/log_rate_limit.hpp"
 #include "net/accept_retry.hpp"
 #include "outbound/mux/server/mux_server_options.hpp"
+#include "outbound/mux/server/target_opener.hpp"
 #include "outbound/outbound.hpp"
 
 namespace boost::asio::ssl {
@@ -37,9 +38,10 @@ class MuxServer {
         std::uint64_t streams = 0;
     };
 
-    // Throws std::runtime_error when the certificate or key cannot be loaded.
-    MuxServer(boost::asio::any_io_executor executor, MuxServerOptions options,
-              AddressLookup lookup);
+    // Throws std::runtime_error when the certificate or key cannot be loaded. `dial`
+    // connects TCP targets (empty: happy eyeballs; tests inject targets of their own).
+    MuxServer(boost::asio::any_io_executor executor, MuxServerOptions options, AddressLookup lookup,
+              TargetDialer dial = {});
     ~MuxServer();
 
     // Binds every listen endpoint; throws std::system_error naming the one that failed.
@@ -58,6 +60,10 @@ class MuxServer {
     const Stats& stats() const { return stats_; }
 
   private:
+    // Test-only: the fuzzer (tests/fuzz/mux_server_fuzz.cpp) hands authenticate() one end of
+    // a socketpair (no listener), sets the carrier options and target policy per input, and
+    // checks and closes its carriers; one server then serves every input.
+    friend class MuxServerInspector;
     struct Handshake;
 
     void do_accept(std::size_t index);
@@ -70,6 +76,7 @@ class MuxServer {
     std::function<void()> shutdown_done_;
     MuxServerOptions options_;
     AddressLookup lookup_;
+    TargetDialer dial_;
     std::shared_ptr<const TargetPolicy> targets_;  // shared with the openings in flight
     Key auth_key_;
     std::shared_ptr<boost::asio::ssl::context> tls_;

@@ -4,7 +4,6 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
-#include "net/happy_eyeballs_dialer.hpp"
 #include "outbound/mux/server/udp_stream_relay.hpp"
 #include "outbound/stream_relay.hpp"
 #include "outbound/tcp_socket_stream.hpp"
@@ -53,26 +52,30 @@ void connect_tcp(const std::shared_ptr<Opening>& opening,
         opening->deny(why);
         return;
     }
+    HappyEyeballsDialer::Handler connected = [opening](boost::system::error_code ec,
+                                                       boost::asio::ip::tcp::socket socket,
+                                                       IpAddress, std::string reason) {
+        if (ec) {
+            opening->refuse(ec, reason);
+            return;
+        }
+        opening->stream->accept();
+        StreamRelay::start(
+            std::move(opening->stream), std::make_unique<TcpSocketStream>(std::move(socket)),
+            [label = opening->label](StreamRelay::Outcome outcome, const std::string& why) {
+                spdlog::debug("mux-server: relay to {} ended ({}: {})", label,
+                              outcome == StreamRelay::Outcome::finished ? "finished" : "aborted",
+                              why);
+            });
+    };
+    if (opening->options.dial) {
+        opening->options.dial(std::move(addresses), opening->port, std::move(connected));
+        return;
+    }
     HappyEyeballsOptions dial;
     dial.deadline = opening->options.connect_timeout;
     auto dialer = HappyEyeballsDialer::create(opening->executor, dial);
-    dialer->start(
-        std::move(addresses), opening->port,
-        [opening](boost::system::error_code ec, boost::asio::ip::tcp::socket socket, IpAddress,
-                  std::string reason) {
-            if (ec) {
-                opening->refuse(ec, reason);
-                return;
-            }
-            opening->stream->accept();
-            StreamRelay::start(
-                std::move(opening->stream), std::make_unique<TcpSocketStream>(std::move(socket)),
-                [label = opening->label](StreamRelay::Outcome outcome, const std::string& why) {
-                    spdlog::debug(
-                        "mux-server: relay to {} ended ({}: {})", label,
-                        outcome == StreamRelay::Outcome::finished ? "finished" : "aborted", why);
-                });
-        });
+    dialer->start(std::move(addresses), opening->port, std::move(connected));
 }
 
 }  // namespace

@@ -138,6 +138,9 @@ void MuxCarrier::drop_received(StreamState& stream) {
     stream.buffered = 0;
     stream.taken_unconsumed = 0;
     stream.received.clear();
+    // Less is held now: updates the cap held back may go (else they waited for the peer's
+    // answer to our RESET, or forever from a peer that does not answer). Not while closing.
+    if (state_ != CarrierState::closed) send_owed_updates();
 }
 
 // The stream failed: its reads and writes report `ec`; unread data is dropped.

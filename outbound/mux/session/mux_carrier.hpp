@@ -122,6 +122,11 @@ class MuxCarrier : public std::enable_shared_from_this<MuxCarrier> {
     boost::asio::any_io_executor executor() const { return executor_; }
 
   private:
+    // Test-only: the fuzzer (tests/fuzz/mux_server_fuzz.cpp) reads the stream table and the
+    // counters below to check the flow-control accounting (buffered bytes, credit, queue)
+    // after every step; nothing else may reach in.
+    friend class MuxCarrierInspector;
+
     // mux_carrier.cpp: streams, phases, life.
     void begin(const Key& proof);
     std::shared_ptr<StreamState> find(std::uint16_t id) const;

@@ -139,6 +139,10 @@ void MuxCarrier::stream_consumed(StreamState& stream, std::size_t bytes) {
     if (stream.phase == StreamPhase::closed) return;
     total_buffered_ -= bytes;
     stream.consumed_unreported += static_cast<std::uint32_t>(bytes);
+    // Updates the cap held back go as soon as the data held is under it again, whichever
+    // stream's read took it there: waiting for this stream's own update to fall due left
+    // the others' senders without credit (stalled) while nothing was over the cap.
+    send_owed_updates();
     // Only the peer's end (or our RESET) stops its data; our own FIN does not (a
     // half-closed stream still downloads, and needs credit for it).
     if (!takes_data(stream.phase)) return;
@@ -148,7 +152,6 @@ void MuxCarrier::stream_consumed(StreamState& stream, std::size_t bytes) {
         return;
     }
     send_window_update(stream);
-    send_owed_updates();
 }
 
 void MuxCarrier::send_window_update(StreamState& stream) {
