@@ -15,6 +15,9 @@
 //   RESULT ok=1 rss_growth_pct=… fd_growth_pct=… transfers=… corrupted=0 …
 #include <sys/stat.h>
 
+#include <atomic>
+#include <csignal>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -48,11 +51,19 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSecret = "soak-secret";
 constexpr const char* kMuxSite = "third.e2e.test";
+// Names for the UDP loads (direct): through their fake IPs the flows cross the TUN, which
+// the servers' real addresses, reached by the client's own default route, would not.
+constexpr const char* kUdpSite = "udp.e2e.test";
+constexpr const char* kBulkSite = "bulk.e2e.test";
 constexpr auto kSampleEvery = 10s;
 constexpr auto kReloadEvery = 30s;
 constexpr auto kMuxRestartEvery = std::chrono::seconds(300);
 constexpr int kUdpIdleSeconds = 20;
 constexpr int kDnsNames = 5000;
+
+// SIGINT/SIGTERM end the load early; the soak still drains, judges and cleans up (the
+// namespaces and every process in them), and reports ok=0.
+std::atomic<bool> g_interrupted = false;
 
 struct Totals {
     HttpLoad::Counters http;
@@ -83,6 +94,10 @@ class Soak {
     int run() {
         shunt_.start();
         if (!api_.wait_until_up()) throw std::runtime_error("the API did not come up");
+        udp_target_ = shunt_.resolve(kUdpSite);
+        if (udp_target_.rfind("198.1", 0) != 0)
+            throw std::runtime_error(std::string("no fake IP for ") + kUdpSite + ": " +
+                                     udp_target_);
         started_ = Clock::now();
         sample("start");
 
@@ -112,7 +127,9 @@ class Soak {
                             "\"\nport = " + std::to_string(MuxServerProcess::kDefaultPort) +
                             "\npassword = \"soak-secret\"\nca = \"" + ca_.ca_file() +
                             "\"\nsni = \"mux.e2e.test\"\n";
-        options.extra_tun = "udp_idle_timeout_s = " + std::to_string(kUdpIdleSeconds) + "\n";
+        // The default max_udp_sessions (4096) would recycle the 10,000 flows' sessions.
+        options.extra_tun = "udp_idle_timeout_s = " + std::to_string(kUdpIdleSeconds) +
+                            "\nmax_udp_sessions = 16384\n";
         options.extra_sections = std::string("[api]\nsecret = \"") + kSecret + "\"\n";
         options.log_level = "info";
         return options;
@@ -128,7 +145,7 @@ class Soak {
                        .short_file = short_file_,
                        .short_pause = 200ms});
         UdpFlowLoad udp({.netns = topology_.client_ns(),
-                         .target_address = E2eTopology::kWebV4,
+                         .target_address = udp_target_,
                          .target_port = 7,
                          .flows = udp_flows_,
                          .interval = 5000ms});
@@ -137,7 +154,7 @@ class Soak {
              "-l", std::to_string(seconds)},
             {.netns = "", .stdout_path = dir_.file("dnsperf.out"), .stderr_path = "", .env = {}});
         auto iperf = topology_.spawn_in_client(
-            {"iperf3", "-c", E2eTopology::kSecondWebV4, "-u", "-b", "5M", "-l", "1200", "-t",
+            {"iperf3", "-c", kBulkSite, "-u", "-b", "5M", "-l", "1200", "-t",
              std::to_string(seconds)},
             {.netns = "", .stdout_path = dir_.file("iperf.out"), .stderr_path = "", .env = {}});
 
@@ -148,7 +165,7 @@ class Soak {
         const auto restart_every = std::min<Clock::duration>(
             kMuxRestartEvery, std::chrono::seconds(std::max(seconds / 2, 1)));
         auto next_restart = begin + restart_every;
-        while (Clock::now() < end) {
+        while (Clock::now() < end && !g_interrupted) {
             std::this_thread::sleep_for(200ms);
             const auto now = Clock::now();
             if (now >= next_reload) {
@@ -212,7 +229,8 @@ class Soak {
         for (;;) {
             std::this_thread::sleep_for(5s);
             const SoakSample s = sample("drain");
-            if ((s.tcp_flows == 0 && s.udp_flows == 0) || Clock::now() > deadline) break;
+            if ((s.tcp_flows == 0 && s.udp_flows == 0) || Clock::now() > deadline || g_interrupted)
+                break;
         }
     }
 
@@ -287,6 +305,7 @@ class Soak {
             totals_.dns_sent ? 100.0 * totals_.dns_lost / totals_.dns_sent : 0;
 
         std::vector<std::string> problems = totals_.failures;
+        if (g_interrupted) problems.push_back("interrupted by a signal");
         auto require = [&](bool good, const std::string& what) {
             if (!good) problems.push_back(what);
         };
@@ -365,7 +384,10 @@ class Soak {
     TempDir dir_;
     E2eTopology topology_{
         {.start_dns = true,
-         .extra_dns_records = {std::string(kMuxSite) + ". 300 IN A " + E2eTopology::kWebV4}}};
+         .extra_dns_records = {
+             std::string(kMuxSite) + ". 300 IN A " + E2eTopology::kWebV4,
+             std::string(kUdpSite) + ". 300 IN A " + E2eTopology::kWebV4,
+             std::string(kBulkSite) + ". 300 IN A " + E2eTopology::kSecondWebV4}}};
     NginxServer nginx_{topology_};
     NginxServer::ServedFile long_file_ = nginx_.add_file("long.bin", 3u << 20, 11);
     NginxServer::ServedFile short_file_ = nginx_.add_file("short.bin", 32u << 10, 12);
@@ -384,6 +406,7 @@ class Soak {
     ApiClient api_{topology_.client_ns(), kSecret};
     Clock::time_point started_ = Clock::now();
     Totals totals_;
+    std::string udp_target_;  // the fake IP of kUdpSite
 };
 
 }  // namespace
@@ -401,6 +424,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::filesystem::create_directories(argv[2]);
+    struct sigaction on_signal {};
+    on_signal.sa_handler = [](int) { shunt::test::g_interrupted = true; };
+    ::sigaction(SIGINT, &on_signal, nullptr);
+    ::sigaction(SIGTERM, &on_signal, nullptr);
     // 10,000 UDP sockets here and as many in shunt (which raises its own soft limit).
     shunt::test::raise_fd_limit(static_cast<rlim_t>(flows) + 4096);
     try {
