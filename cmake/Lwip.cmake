@@ -51,7 +51,8 @@ include("${LWIP_DIR}/src/Filelists.cmake")
 
 # Only the core (IPv4, IPv6, TCP, UDP) is needed: shunt's netif is its own TUN glue.
 add_library(lwip STATIC ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS}
-    "${PROJECT_SOURCE_DIR}/netstack/lwip_port/sys_now.cpp")
+    "${PROJECT_SOURCE_DIR}/netstack/lwip_port/sys_now.cpp"
+    "${PROJECT_SOURCE_DIR}/netstack/lwip_port/tcp_input_hook.cpp")
 target_include_directories(lwip SYSTEM PUBLIC
     "${LWIP_DIR}/src/include"
     "${PROJECT_SOURCE_DIR}/netstack/lwip_port")

@@ -115,19 +115,32 @@ void NetstackService::start() {
     routes_ = std::make_unique<RouteSetup>(plan);
     routes_->apply();
 
+    start_netstack(tun_->fd(), tun_->offload());
+    spdlog::info("tun: {} up, mtu {}, {}{}", config_.name, config_.mtu,
+                 config_.auto_route ? "all traffic routed through it"
+                                    : "the fake-IP ranges routed through it",
+                 config_.lan_interfaces.empty() ? "" : ", plus forwarded LAN traffic");
+    for (const auto& line : routes_->describe()) spdlog::debug("tun: {}", line);
+}
+
+void NetstackService::start_on_fd(int fd, bool vnet_header) {
+    start_netstack(fd, vnet_header);
+}
+
+void NetstackService::start_netstack(int fd, bool vnet_header) {
     tcp_router_ =
         std::make_unique<TcpFlowRouter>(executor_, classifier_, registry_, tcp_options(config_));
     pump_ = std::make_unique<TunPump>(
-        executor_, tun_->fd(), config_.mtu,
-        [this](std::span<const std::uint8_t> p) { on_packet(p); }, tun_->offload());
-    if (tun_->offload())
+        executor_, fd, config_.mtu, [this](std::span<const std::uint8_t> p) { on_packet(p); },
+        vnet_header);
+    if (vnet_header)
         coalescer_ = std::make_unique<GsoCoalescer>(
             [this](std::span<const iovec> parts) { pump_->write_gather(parts); },
             /*partial_checksums=*/true);
     stack_ = std::make_unique<LwipStack>(
         executor_, config_.mtu, [this](OutgoingPacket p) { write_tcp(std::move(p)); },
         [this](tcp_pcb* pcb) { tcp_router_->on_accept(pcb); },
-        /*kernel_tcp_checksums=*/tun_->offload());
+        /*kernel_tcp_checksums=*/vnet_header);
     auto write = [this](std::span<const std::uint8_t> p) { pump_->write(p); };
     udp_router_ = std::make_unique<UdpFlowRouter>(classifier_);
     udp_table_ = std::make_unique<UdpSessionTable>(
@@ -141,11 +154,6 @@ void NetstackService::start() {
             if (!alive.expired() && generation == generation_) on_device_failed(error);
         });
     pump_->start();
-    spdlog::info("tun: {} up, mtu {}, {}{}", config_.name, config_.mtu,
-                 config_.auto_route ? "all traffic routed through it"
-                                    : "the fake-IP ranges routed through it",
-                 config_.lan_interfaces.empty() ? "" : ", plus forwarded LAN traffic");
-    for (const auto& line : routes_->describe()) spdlog::debug("tun: {}", line);
 }
 
 void NetstackService::stop() {
@@ -173,6 +181,11 @@ void NetstackService::stop() {
 // Its routes went with the device; without rebuilding, the fake-IP ranges would lead
 // nowhere (or, with auto_route, all traffic would leave unrouted by the rules).
 void NetstackService::on_device_failed(int error) {
+    if (!tun_) {  // start_on_fd(): the caller's descriptor, nothing to make again
+        spdlog::error("tun: read: {}; the netstack stops", std::strerror(error));
+        stop();
+        return;
+    }
     // A device that keeps disappearing (a network manager removing unknown devices) is
     // made again ever more slowly: 1 s, doubling up to a minute, back to 1 s once one
     // lived for a minute.
@@ -274,9 +287,12 @@ void NetstackService::on_packet(std::span<const std::uint8_t> packet) {
 
 // At the half-open cap a new connection attempt is refused at once with an RST (lwIP
 // would drop it silently and the app would wait for SYN retransmissions); a SYN that
-// belongs to a handshake already in progress still reaches lwIP.
+// belongs to a handshake already in progress still reaches lwIP. lwIP reassembles IPv4
+// fragments, so a SYN may also arrive as a first fragment (lwIP takes it only with the
+// whole TCP header in that fragment): it is refused the same way, or the fragments would
+// open a handshake past the cap.
 bool NetstackService::refuse_syn_at_cap(std::span<const std::uint8_t> packet) {
-    const IpParseResult parsed = parse_ip_packet(packet);
+    const IpParseResult parsed = parse_first_fragment(packet);
     if (!parsed.ok() || !is_tcp_syn(parsed.view)) return false;
     const auto* tcp = parsed.view.payload.data();
     const auto source_port = static_cast<std::uint16_t>((tcp[0] << 8) | tcp[1]);

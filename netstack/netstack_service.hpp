@@ -65,6 +65,12 @@ class NetstackService {
 
     // Throws std::system_error naming the step that failed; nothing is left behind then.
     void start();
+    // For the fuzzer and tests: the netstack on a descriptor the caller owns (keeps open
+    // until stop()) instead of a TUN device — no device, no routes, and no rebuild when it
+    // fails. It must behave like the device: non-blocking, one IP packet per read and per
+    // write (a socketpair(AF_UNIX, SOCK_DGRAM) end does); with `vnet_header` every packet
+    // carries a virtio_net_hdr, as on an offloading device. start() is the production path.
+    void start_on_fd(int fd, bool vnet_header = false);
     // Idempotent: resets open flows, removes routes and rules, closes the device.
     void stop();
     // Called with the new interface index after the device failed (someone deleted it)
@@ -82,6 +88,8 @@ class NetstackService {
     const Stats& stats() const { return stats_; }
 
   private:
+    // What start() and start_on_fd() share: the pump, lwIP and the handlers on `fd`.
+    void start_netstack(int fd, bool vnet_header);
     void on_packet(std::span<const std::uint8_t> packet);
     void on_device_failed(int error);
     void schedule_rebuild(std::chrono::seconds delay);

@@ -38,7 +38,7 @@ bash scripts/soak.sh "${SHUNT_SOAK_SECONDS:-120}" build/soak | grep -v '^\[' | t
 echo "== fuzz (libFuzzer, clang)"
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSHUNT_FUZZ=ON -DSHUNT_TESTS=OFF -DSHUNT_BENCH=OFF >/dev/null
-targets="fuzz_dns_query fuzz_mux_frame fuzz_mux_server fuzz_api_request fuzz_rules fuzz_config_check fuzz_fake_ip_store fuzz_dns_answer fuzz_socks5_client"
+targets="fuzz_dns_query fuzz_mux_frame fuzz_mux_server fuzz_api_request fuzz_rules fuzz_config_check fuzz_fake_ip_store fuzz_dns_answer fuzz_socks5_client fuzz_tun_packets"
 ninja -C build/fuzz $targets
 fuzz_seconds=${SHUNT_FUZZ_SECONDS:-60}
 # The targets run side by side (one core each), so fuzzing costs fuzz_seconds in all

@@ -1,5 +1,6 @@
 #include "netstack/lwip/lwip_stack.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -17,10 +18,33 @@ extern "C" {
 
 namespace shunt::netstack {
 
+// input()'s tailroom survives pbuf_realloc only because lwIP's heap is the C library's
+// (mem_trim then keeps the whole allocation); lwIP's own heap would give it back.
+static_assert(MEM_LIBC_MALLOC, "LwipStack::input relies on mem_trim keeping allocations");
+
 namespace {
 
 LwipStack* g_stack = nullptr;  // lwIP is global state: one stack per process
 bool g_lwip_initialised = false;
+
+// Packets lwIP would mishandle, whatever else they hold:
+//  - A pbuf's length is 16 bits: a longer read (a GSO packet of 64 KB or more from an
+//    offloading device, cut at the pump's buffer) would wrap, and lwIP would take the
+//    remainder for a packet — a zero-length pbuf for exactly 65,536 bytes.
+//  - lwIP reads the fixed IPv4 header (IPv6's first 20 bytes) before it checks the length:
+//    a shorter packet would be read past its end.
+//  - A TCP segment to the unspecified IPv6 address (::) gets an RST from ::, and choosing
+//    a source address for it dereferences a null pointer in ip6_output_if (UBSan, found
+//    by fuzz_tun_packets). No packet is ever for :: (RFC 4291 2.5.2).
+bool lwip_can_take(std::span<const std::uint8_t> packet) {
+    if (packet.size() < 20 || packet.size() > 0xffff) return false;
+    if ((packet[0] >> 4) == 6 && packet.size() >= 40) {
+        const auto destination = packet.subspan(24, 16);
+        return std::any_of(destination.begin(), destination.end(),
+                           [](std::uint8_t byte) { return byte != 0; });
+    }
+    return true;
+}
 
 // Any port works with the patched listener; this one is never seen on the wire.
 constexpr u16_t kListenerPort = 1;
@@ -118,12 +142,26 @@ LwipStack::~LwipStack() {
 }
 
 void LwipStack::input(std::span<const std::uint8_t> packet) {
-    pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(packet.size()), PBUF_RAM);
+    if (!lwip_can_take(packet)) {
+        ++stats_.input_refused;
+        return;
+    }
+    // One zero byte of tailroom behind the packet, as the kernel's buffers have: lwIP
+    // 2.1.3's TCP option parser (tcp_parseopt) reads an option's length byte before it
+    // checks that byte is inside the header, so a header ending in an option kind makes it
+    // read one byte past the segment — past the pbuf for a segment without payload (a
+    // SYN). lwIP then reads our zero, takes it for a bad length and stops. The pbuf's
+    // length stays the packet's (pbuf_realloc keeps the allocation: see the assert).
+    const auto length = static_cast<u16_t>(packet.size());
+    const auto allocated = static_cast<u16_t>(std::min<std::size_t>(packet.size() + 1, 0xffff));
+    pbuf* p = pbuf_alloc(PBUF_RAW, allocated, PBUF_RAM);
     if (p == nullptr) {
         ++stats_.input_dropped;
         return;
     }
-    pbuf_take(p, packet.data(), static_cast<u16_t>(packet.size()));
+    std::memcpy(p->payload, packet.data(), length);
+    std::memset(static_cast<std::uint8_t*>(p->payload) + length, 0, allocated - length);
+    pbuf_realloc(p, length);
     ++stats_.packets_in;
     // ip_input frees the pbuf in every case.
     netif_->input(p, netif_);

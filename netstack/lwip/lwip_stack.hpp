@@ -44,6 +44,7 @@ class LwipStack {
         std::uint64_t packets_in = 0;
         std::uint64_t packets_out = 0;
         std::uint64_t input_dropped = 0;  // no memory for a pbuf
+        std::uint64_t input_refused = 0;  // what lwIP would mishandle (see input())
         std::uint64_t accepted = 0;
     };
 
@@ -55,7 +56,9 @@ class LwipStack {
     LwipStack(const LwipStack&) = delete;
     LwipStack& operator=(const LwipStack&) = delete;
 
-    // One IP packet (v4 or v6) from the TUN device, for lwIP's TCP.
+    // One IP packet (v4 or v6) from the TUN device, for lwIP's TCP. Packets lwIP cannot
+    // hold or would mishandle (under 20 bytes, over 65,535, IPv6 to ::) are dropped and
+    // counted.
     void input(std::span<const std::uint8_t> packet);
 
     // Pcbs lwIP still tracks (established, closing, TIME_WAIT), for tests and stats.

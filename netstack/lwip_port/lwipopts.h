@@ -107,6 +107,13 @@
  * takes connections to every address and port the TUN device delivers. */
 #define SHUNT_ACCEPT_ANY_DESTINATION 1
 
+/* Hooks (shunt_lwip_hooks.h): segments whose sequence number is half the sequence space
+ * away from what a connection expects are dropped before lwIP, which would abort on them
+ * (tcp_input_hook.cpp). */
+#define LWIP_HOOK_FILENAME "shunt_lwip_hooks.h"
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+    shunt_tcp_inpacket((pcb), (hdr))
+
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0
 

@@ -29,7 +29,8 @@ IpAddress v6_at(const std::uint8_t* at) {
     return IpAddress::from_v6(bytes);
 }
 
-IpParseResult parse_v4(std::span<const std::uint8_t> buffer) {
+// `first_fragment`: an IPv4 first fragment (MF, offset 0) parses as if it were whole.
+IpParseResult parse_v4(std::span<const std::uint8_t> buffer, bool first_fragment) {
     IpParseResult result;
     if (buffer.size() < kIpv4MinHeader) {
         result.status = IpParseStatus::truncated_header;
@@ -61,7 +62,7 @@ IpParseResult parse_v4(std::span<const std::uint8_t> buffer) {
     const std::uint16_t flags_and_offset = read_u16(&buffer[6]);
     const bool more_fragments = (flags_and_offset & 0x2000) != 0;
     const bool has_offset = (flags_and_offset & 0x1fff) != 0;
-    if (more_fragments || has_offset) {
+    if (has_offset || (more_fragments && !first_fragment)) {
         result.status = IpParseStatus::fragment;
         return result;
     }
@@ -158,7 +159,7 @@ IpParseResult parse_ip_packet(std::span<const std::uint8_t> packet) {
     if (packet.empty()) return {};
     switch (packet[0] >> 4) {
         case 4:
-            return parse_v4(packet);
+            return parse_v4(packet, /*first_fragment=*/false);
         case 6:
             return parse_v6(packet);
         default: {
@@ -167,6 +168,11 @@ IpParseResult parse_ip_packet(std::span<const std::uint8_t> packet) {
             return result;
         }
     }
+}
+
+IpParseResult parse_first_fragment(std::span<const std::uint8_t> packet) {
+    if (!packet.empty() && (packet[0] >> 4) == 4) return parse_v4(packet, /*first_fragment=*/true);
+    return parse_ip_packet(packet);
 }
 
 }  // namespace shunt::netstack

@@ -80,4 +80,10 @@ struct IpParseResult {
 
 IpParseResult parse_ip_packet(std::span<const std::uint8_t> packet);
 
+// The same, except that an IPv4 first fragment (MF set, offset 0) parses as if it were the
+// whole packet: its payload is the start of the transport segment, as far as this fragment
+// carries it. For a check that must see a segment's header before the fragments are
+// reassembled (lwIP reassembles TCP: the half-open guard looks at a SYN's first fragment).
+IpParseResult parse_first_fragment(std::span<const std::uint8_t> packet);
+
 }  // namespace shunt::netstack

@@ -1,5 +1,6 @@
-// parse_ip_packet on hand-made packets: valid IPv4/IPv6 (options, extension headers) and
-// every rejection, plus truncations and random bytes under ASan (no read out of bounds).
+// parse_ip_packet (and parse_first_fragment) on hand-made packets: valid IPv4/IPv6
+// (options, extension headers) and every rejection, plus truncations and random bytes
+// under ASan (no read out of bounds).
 #include "netstack/packet/ip_packet.hpp"
 
 #include <gtest/gtest.h>
@@ -84,6 +85,27 @@ TEST(IpPacketTest, ReportsEveryIpv4FragmentIncludingTheFirst) {
     packet[6] = 0x40;  // DF, no offset: not a fragment
     packet[7] = 0;
     EXPECT_TRUE(parse_ip_packet(packet).ok());
+}
+
+// The half-open guard's view: a first fragment is the start of its segment; any other
+// fragment (and every IPv6 fragment) stays a fragment.
+TEST(IpPacketTest, ParseFirstFragmentTakesAFirstFragmentAsTheSegmentsStart) {
+    auto packet = raw_ipv4(kProtocolTcp, 24);
+    packet[6] = 0x20;  // MF, offset 0
+    const auto first = parse_first_fragment(packet);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first.view.protocol, kProtocolTcp);
+    EXPECT_EQ(first.view.payload.size(), 24u);
+    packet[6] = 0x20;
+    packet[7] = 0x03;  // MF and an offset: a middle fragment
+    EXPECT_EQ(parse_first_fragment(packet).status, IpParseStatus::fragment);
+    packet[6] = 0x00;  // the last fragment
+    EXPECT_EQ(parse_first_fragment(packet).status, IpParseStatus::fragment);
+    packet[6] = 0x40;  // DF, no offset: a whole packet, as parse_ip_packet sees it
+    packet[7] = 0;
+    EXPECT_TRUE(parse_first_fragment(packet).ok());
+    EXPECT_EQ(parse_first_fragment(raw_ipv6(kProtocolTcp, 24, {{44, 8}})).status,
+              IpParseStatus::fragment);
 }
 
 TEST(IpPacketTest, ParsesIpv6) {
