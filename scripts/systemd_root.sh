@@ -470,7 +470,10 @@ cmd_boot() {
         st=$(container_state "$pid1")
         case "$st" in
             running | degraded) break ;;
-            maintenance | stopping | offline)
+            # "offline" is also what systemctl says before PID 1 has made its socket (it
+            # cannot connect): on a busy machine that early moment is seen, so it is waited
+            # out like "starting" until the deadline.
+            maintenance | stopping)
                 boot_diagnostics "$name" "$pid1"
                 die "the container's systemd is '$st'"
                 ;;
