@@ -3,9 +3,9 @@
 directory given): five setup bytes (question, client flags, cache delay, read size, DoH
 status and content type; see dns_answer_fuzz.cpp), then an upstream's DNS-over-TCP stream
 whose answers carry id 0, which the fuzzer turns into the id of the query it sent."""
-import pathlib
 import struct
-import sys
+
+from seed_writer import write_seeds
 
 NAMES = ["example.com", "www.example.org", "", "a.b.c.d.e.f.g.h.test",
          "xn--bcher-kva.example", "_25._tcp.mail.example.net",
@@ -108,14 +108,5 @@ SEEDS = {
 }
 
 
-def main():
-    default = pathlib.Path(__file__).resolve().parent / "corpus" / "dns_answer"
-    target = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else default
-    target.mkdir(parents=True, exist_ok=True)
-    for seed, data in SEEDS.items():
-        (target / f"{seed}.bin").write_bytes(data)
-    print(f"wrote {len(SEEDS)} seeds to {target}")
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("dns_answer", SEEDS)

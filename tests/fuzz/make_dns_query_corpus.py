@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz_dns_query: a few valid queries and a few malformed
 ones, one binary file each, into tests/fuzz/corpus/dns_query/ (or the directory given)."""
-import pathlib
 import struct
-import sys
+
+from seed_writer import write_seeds
 
 
 def header(flags=0x0100, qd=1, an=0, ns=0, ar=0, ident=0x1234):
@@ -46,14 +46,5 @@ SEEDS = {
 }
 
 
-def main():
-    default = pathlib.Path(__file__).resolve().parent / "corpus" / "dns_query"
-    target = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else default
-    target.mkdir(parents=True, exist_ok=True)
-    for seed, data in SEEDS.items():
-        (target / f"{seed}.bin").write_bytes(data)
-    print(f"wrote {len(SEEDS)} seeds to {target}")
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("dns_query", SEEDS)

@@ -2,9 +2,9 @@
 """Writes the seed corpus of fuzz_mux_frame: one valid frame of every type, a few carrier
 byte streams of several frames (as the read loop sees them) and a few malformed frames,
 one binary file each, into tests/fuzz/corpus/mux_frame/ (or the directory given)."""
-import pathlib
 import struct
-import sys
+
+from seed_writer import write_seeds
 
 OPEN, OPEN_RESULT, DATA, WINDOW_UPDATE, FIN, RESET, PING, PONG, GOAWAY, DATAGRAM = range(1, 11)
 
@@ -61,13 +61,5 @@ SEEDS = {
 }
 
 
-def main():
-    out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
-                       pathlib.Path(__file__).parent / "corpus" / "mux_frame")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in SEEDS.items():
-        (out / f"{name}.bin").write_bytes(data)
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("mux_frame", SEEDS)

@@ -16,6 +16,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from make_mux_frame_corpus import (  # noqa: E402  (the frame encoders, shared)
     DATA, DATAGRAM, FIN, GOAWAY, OPEN, PING, RESET, WINDOW_UPDATE, code_reason, domain,
     frame, ipv4, ipv6)
+from seed_writer import write_seeds  # noqa: E402
 
 # Header flags (byte 0).
 WRONG_PROOF, NO_AUTH = 2, 3
@@ -94,13 +95,5 @@ SEEDS = {
 }
 
 
-def main():
-    out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
-                       pathlib.Path(__file__).parent / "corpus" / "mux_server")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in SEEDS.items():
-        (out / f"{name}.bin").write_bytes(data)
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("mux_server", SEEDS)

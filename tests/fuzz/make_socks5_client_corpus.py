@@ -3,8 +3,8 @@
 the directory given): one byte choosing shunt's request (bits 0-1: CONNECT to a domain, to
 IPv4, to IPv6, UDP ASSOCIATE; bit 2: username/password; bit 3: a name too long to send),
 then the SOCKS5 server's replies and whatever it relays after them."""
-import pathlib
-import sys
+
+from seed_writer import write_seeds
 
 DOMAIN, IPV4, IPV6, UDP = 0, 1, 2, 3
 PASSWORD, TOO_LONG = 4, 8
@@ -46,14 +46,5 @@ SEEDS = {
 }
 
 
-def main():
-    default = pathlib.Path(__file__).resolve().parent / "corpus" / "socks5_client"
-    target = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else default
-    target.mkdir(parents=True, exist_ok=True)
-    for seed, data in SEEDS.items():
-        (target / f"{seed}.bin").write_bytes(data)
-    print(f"wrote {len(SEEDS)} seeds to {target}")
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("socks5_client", SEEDS)

@@ -6,9 +6,9 @@ max_half_open 255/1/2/8; bit 3: caps of 2 flows and 2 sessions; bits 4-5: MTU
 one IP packet, or a zero length for one tick of lwIP's timers. Checksums are computed (the
 netstack does not check them, but the packets should be what a kernel sends). TCP ACK
 numbers are relative to shunt's ISN (the fuzzer adds it once it saw the SYN-ACK)."""
-import pathlib
 import struct
-import sys
+
+from seed_writer import write_seeds
 
 APP4, APP4B = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 3])
 FAKE = bytes([198, 18, 0, 5])  # named.test in the fuzzer's table: echo on port % 4 == 0
@@ -183,14 +183,5 @@ SEEDS = {
 }
 
 
-def main():
-    default = pathlib.Path(__file__).resolve().parent / "corpus" / "tun_packets"
-    target = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else default
-    target.mkdir(parents=True, exist_ok=True)
-    for seed, data in SEEDS.items():
-        (target / f"{seed}.bin").write_bytes(data)
-    print(f"wrote {len(SEEDS)} seeds to {target}")
-
-
 if __name__ == "__main__":
-    main()
+    write_seeds("tun_packets", SEEDS)
