@@ -27,6 +27,10 @@ FamilyPool checked_family_pool(const Prefix& range, Family family) {
 // a compaction's cost is spread over at least as many appends as it writes.
 constexpr std::uint64_t kLogSlack = 4096;
 
+// How long new names get SERVFAIL at once after a lost store could not be written anew,
+// before the next attempt.
+constexpr auto kRewriteRetry = std::chrono::seconds(1);
+
 }  // namespace
 
 FakeIpPool::FakeIpPool(Prefix v4_range, std::optional<Prefix> v6_range,
@@ -136,11 +140,23 @@ void FakeIpPool::compact_if_log_too_long_locked() {
 }
 
 void FakeIpPool::rewrite_lost_file_locked() {
-    spdlog::warn("fake-IP pool: {} was removed while in use; writing its {} mappings anew",
-                 store_->describe(), v4_.size() + (v6_ ? v6_->size() : 0));
-    auto records = compaction_records();
-    store_->compact(records);
-    log_records_ = records.size();
+    const auto now = std::chrono::steady_clock::now();
+    if (now < rewrite_retry_at_)
+        throw std::runtime_error(store_->describe() +
+                                 " is gone and could not be written anew; trying again shortly");
+    if (!lost_file_reported_)
+        spdlog::warn("fake-IP pool: {} was removed while in use; writing its {} mappings anew",
+                     store_->describe(), v4_.size() + (v6_ ? v6_->size() : 0));
+    lost_file_reported_ = true;
+    try {
+        auto records = compaction_records();
+        store_->compact(records);
+        log_records_ = records.size();
+        lost_file_reported_ = false;
+    } catch (...) {
+        rewrite_retry_at_ = now + kRewriteRetry;
+        throw;
+    }
 }
 
 template <class Write>

@@ -10,6 +10,7 @@
 // docs/fake-ip-store.md).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -92,6 +93,10 @@ class FakeIpPool {
     std::uint64_t log_records_ = 0;          // records the store holds
     std::uint64_t compaction_retry_at_ = 0;  // after a failed compaction, wait for this many
     std::uint64_t write_failures_ = 0;       // consecutive failed store writes
+    // After a failed rewrite of a lost file: no new attempt before this (each costs the
+    // whole pool written until it fails, under the lock lookup() needs too).
+    std::chrono::steady_clock::time_point rewrite_retry_at_{};
+    bool lost_file_reported_ = false;  // one warning per loss, not one per attempt
 };
 
 }  // namespace shunt::dns

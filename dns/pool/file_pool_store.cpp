@@ -313,9 +313,15 @@ void FilePoolStore::record_release(const IpAddress& address) {
 }
 
 bool FilePoolStore::lost_its_file() const {
-    // One fstat per appended record (a new name): cheap next to the write itself.
-    struct stat st {};
-    return ::fstat(fd_, &st) == 0 && st.st_nlink == 0;
+    // An fstat and a stat per appended record (a new name): cheap next to the write itself.
+    // Deleted (no link left), or the path no longer leads to it (the file or its directory
+    // renamed away, or the path now names another file).
+    struct stat open {
+    }, named{};
+    if (::fstat(fd_, &open) != 0) return false;
+    if (open.st_nlink == 0) return true;
+    if (::stat(path_.c_str(), &named) != 0) return errno == ENOENT || errno == ENOTDIR;
+    return named.st_dev != open.st_dev || named.st_ino != open.st_ino;
 }
 
 void FilePoolStore::compact(std::span<const PoolRecord> live) {

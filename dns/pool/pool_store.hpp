@@ -42,9 +42,10 @@ class PoolStore {
     virtual void compact(std::span<const PoolRecord> live) = 0;
     // Durable against power loss (fdatasync). Throws std::system_error.
     virtual void flush() = 0;
-    // True when the store's file is no longer reachable by its path (deleted, or its
-    // directory removed) while we still write into the orphaned inode: whatever is
-    // written is lost at exit. The pool then writes everything anew with compact().
+    // True when the store's file is no longer reachable by its path (deleted, renamed
+    // away, its directory removed or moved) while we still write into it: whatever is
+    // written would not be found at the next start. The pool then writes everything anew
+    // at the path with compact().
     virtual bool lost_its_file() const { return false; }
     // False for the in-memory store: compaction and shutdown rewrites are skipped.
     virtual bool is_persistent() const = 0;

@@ -34,6 +34,11 @@ HttpLoad::Counters HttpLoad::counters() const {
     return counters_;
 }
 
+std::map<std::string, std::uint64_t> HttpLoad::intact_by_route() const {
+    std::lock_guard lock(mutex_);
+    return intact_by_route_;
+}
+
 std::vector<std::string> HttpLoad::failures() const {
     std::lock_guard lock(mutex_);
     return failures_;
@@ -70,6 +75,7 @@ void HttpLoad::record(const Route& route, const char* kind, const HttpTransfer& 
     ++counters_.transfers;
     if (transfer.exit_code == 0 && transfer.sha256 == expected_sha256) {
         ++counters_.intact;
+        ++intact_by_route_[route.name];
         return;
     }
     const double seconds = std::chrono::duration<double>(end - begin).count();

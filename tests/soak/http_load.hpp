@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,6 +51,8 @@ class HttpLoad {
     // Lets the transfers under way finish, starts no more.
     void stop();
     Counters counters() const;
+    // Intact transfers per route name: every route must have carried some.
+    std::map<std::string, std::uint64_t> intact_by_route() const;
     // The first failures, for the report ("socks long: curl exit 56 after 3.2 s").
     std::vector<std::string> failures() const;
 
@@ -74,6 +77,7 @@ class HttpLoad {
     std::atomic<bool> stop_ = false;
     mutable std::mutex mutex_;
     Counters counters_;
+    std::map<std::string, std::uint64_t> intact_by_route_;
     std::vector<std::string> failures_;
     std::vector<Outage> outages_;
     std::vector<std::thread> threads_;

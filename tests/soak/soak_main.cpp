@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,7 @@ struct Totals {
     int iperf_failures = 0;
     int reloads = 0, mux_restarts = 0;
     std::vector<std::string> failures;
+    std::map<std::string, std::uint64_t> intact_by_route;
 };
 
 std::uint64_t number_after(const std::string& text, const std::string& label) {
@@ -217,6 +219,8 @@ class Soak {
         totals_.udp.lost += u.lost;
         totals_.udp.corrupted += u.corrupted;
         for (const auto& f : http.failures()) totals_.failures.push_back(f);
+        for (const auto& [route, count] : http.intact_by_route())
+            totals_.intact_by_route[route] += count;
 
         const auto dns_exit = dnsperf->wait(60s);
         const std::string dns_out = read_file(dir_.file("dnsperf.out"));
@@ -332,6 +336,17 @@ class Soak {
         require(udp_lost_pct <= 1.0, "more than 1% of UDP requests lost");
         require(dns_lost_pct <= 1.0, "more than 1% of dnsperf's queries lost");
         require(totals_.iperf_failures == 0, "the iperf3 UDP stream failed");
+        // Nothing left behind, nothing refused, and the load really ran.
+        require(final_sample.tcp_flows == 0 && final_sample.udp_flows == 0,
+                "flows still live after the load drained");
+        require(final_sample.dns_servfail == 0, "shunt answered SERVFAIL");
+        require(unexpected_warnings(log) == 0, "warnings in shunt's log besides the mux restarts'");
+        for (const char* route : {"direct", "socks", "mux"})
+            require(totals_.intact_by_route[route] > 0,
+                    std::string("no intact transfer through ") + route);
+        require(totals_.udp.answered > 0, "no UDP request answered");
+        require(totals_.http.interrupted <= 3u * static_cast<unsigned>(totals_.mux_restarts),
+                "more transfers interrupted than the mux-server restarts explain");
 
         std::string plot_error;
         if (!record_.plot(outdir_ + "/soak.png", plot_error)) problems.push_back(plot_error);
@@ -374,15 +389,22 @@ class Soak {
         if (at == std::string::npos) return "no summary";
         return dnsperf_out.substr(at, dnsperf_out.find('\n', at) - at);
     }
+    // Warning or error lines other than the mux carriers lost at a deliberate restart.
+    static std::uint64_t unexpected_warnings(const std::string& log) {
+        return lines_with_level(log) - lines_with_level(log, "carrier");
+    }
     // Lines at warning or error level in shunt's log ("2026-12-05 18:00:00.000 warning ...").
-    static std::uint64_t lines_with_level(const std::string& log) {
+    static std::uint64_t lines_with_level(const std::string& log,
+                                          std::string_view containing = "") {
         constexpr std::size_t kStamp = 24;  // "YYYY-mm-dd HH:MM:SS.mmm "
         std::uint64_t count = 0;
         for (std::size_t at = 0; at < log.size();) {
             const std::size_t end = std::min(log.find('\n', at), log.size());
             const std::string_view line(log.data() + at, end - at);
-            if (line.size() > kStamp && (line.substr(kStamp).starts_with("warning") ||
-                                         line.substr(kStamp).starts_with("error")))
+            if (line.size() > kStamp &&
+                (line.substr(kStamp).starts_with("warning") ||
+                 line.substr(kStamp).starts_with("error")) &&
+                line.find(containing) != std::string_view::npos)
                 ++count;
             at = end + 1;
         }

@@ -54,7 +54,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
         redirect(options.stdout_path, STDOUT_FILENO);
-        redirect(options.stderr_path, STDERR_FILENO);
+        // One file for both: one open description (a second open with O_TRUNC would
+        // write over what the other wrote, each at its own offset).
+        if (!options.stderr_path.empty() && options.stderr_path == options.stdout_path)
+            ::dup2(STDOUT_FILENO, STDERR_FILENO);
+        else
+            redirect(options.stderr_path, STDERR_FILENO);
         exec_child(argv, options.env);
     }
     ::setpgid(pid_, pid_);  // both sides set it: no race with an early signal()

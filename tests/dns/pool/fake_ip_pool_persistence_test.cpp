@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dns/pool/fake_ip_pool.hpp"
@@ -312,6 +313,21 @@ TEST(FakeIpPool, AStoreWhoseDirectoryWasRemovedIsWrittenAnew) {
         EXPECT_EQ(crashed->find(name(i), Family::v4), given[static_cast<std::size_t>(i)]) << i;
 }
 
+// Moved away (mv /var/lib/shunt /var/lib/shunt.old): the path no longer leads to the file
+// shunt writes, so it is written anew at the path.
+TEST(FakeIpPool, AStoreWhoseDirectoryWasRenamedIsWrittenAnewAtItsPath) {
+    TempDir dir;
+    const std::string directory = dir.file("state");
+    const std::string path = directory + "/fakeip.db";
+    auto pool = file_pool(path, "198.18.0.0/16");
+    const IpAddress first = pool->assign(name(0), Family::v4);
+    std::filesystem::rename(directory, dir.file("state.old"));
+    const IpAddress second = pool->assign(name(1), Family::v4);
+    auto crashed = file_pool(crash_snapshot(path), "198.18.0.0/16");
+    EXPECT_EQ(crashed->find(name(0), Family::v4), first);
+    EXPECT_EQ(crashed->find(name(1), Family::v4), second);
+}
+
 // ...and when the directory cannot be made again (here a file took its name), new
 // names get no address until it can, while mapped names are still answered.
 TEST(FakeIpPool, AStoreThatCannotBeWrittenAnewRefusesNewNamesOnly) {
@@ -329,8 +345,13 @@ TEST(FakeIpPool, AStoreThatCannotBeWrittenAnewRefusesNewNamesOnly) {
     EXPECT_EQ(pool->assign(name(0), Family::v4), first);
     EXPECT_EQ(pool->lookup(first), name(0));
     EXPECT_NE(log.text().find("cannot create directory"), std::string::npos) << log.text();
+    // One warning for the loss, not one per attempt; no new attempt for a second (each
+    // would write the whole pool under the lock lookups need).
+    EXPECT_EQ(test::count_occurrences(log.text(), "was removed while in use"), 1u);
 
     std::filesystem::remove(directory);
+    EXPECT_THROW(pool->assign(name(1), Family::v4), FakeIpStoreUnwritable);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     const IpAddress second = pool->assign(name(1), Family::v4);
     EXPECT_EQ(offset(*pool, second), 3u);  // the refused names took no address
     auto crashed = file_pool(crash_snapshot(path), "198.18.0.0/16");
