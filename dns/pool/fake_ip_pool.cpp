@@ -120,11 +120,15 @@ std::vector<PoolRecord> FakeIpPool::compaction_records() const {
     return records;
 }
 
+void FakeIpPool::write_live_mappings_locked() {
+    auto records = compaction_records();
+    store_->compact(records);
+    log_records_ = records.size();
+}
+
 bool FakeIpPool::compact_locked() {
     try {
-        auto records = compaction_records();
-        store_->compact(records);
-        log_records_ = records.size();
+        write_live_mappings_locked();
         return true;
     } catch (const std::exception& e) {
         compaction_retry_at_ = log_records_ + kLogSlack;
@@ -149,9 +153,7 @@ void FakeIpPool::rewrite_lost_file_locked() {
                      store_->describe(), v4_.size() + (v6_ ? v6_->size() : 0));
     lost_file_reported_ = true;
     try {
-        auto records = compaction_records();
-        store_->compact(records);
-        log_records_ = records.size();
+        write_live_mappings_locked();
         lost_file_reported_ = false;
     } catch (...) {
         rewrite_retry_at_ = now + kRewriteRetry;

@@ -80,6 +80,8 @@ class FakeIpPool {
     const FamilyPool* family_pool(IpAddress::Family family) const;
     void load();
     std::vector<PoolRecord> compaction_records() const;
+    // The store rewritten to exactly the live mappings; throws what the store throws.
+    void write_live_mappings_locked();
     bool compact_locked();
     void compact_if_log_too_long_locked();
     void rewrite_lost_file_locked();

@@ -257,12 +257,9 @@ class Soak {
         s.phase = phase;
         s.rss_kb = memory_usage(shunt_.pid()).rss_kb;
         s.fds = shunt_.open_fds();
-        const auto connections = api_.get("/connections");
-        if (connections.status == 200) {
-            s.tcp_flows = s.udp_flows = 0;
-            const auto json = boost::json::parse(connections.body);
-            for (const auto& c : json.at("connections").as_array())
-                (c.at("metadata").at("network").as_string() == "udp" ? s.udp_flows : s.tcp_flows)++;
+        if (const auto flows = api_.flow_counts()) {
+            s.tcp_flows = flows->tcp;
+            s.udp_flows = flows->udp;
         }
         const auto stats = api_.get("/dns/stats");
         if (stats.status == 200) {
@@ -379,10 +376,6 @@ class Soak {
     }
     static std::string describe(const std::optional<int>& exit) {
         return exit ? std::to_string(*exit) : std::string("none (still running)");
-    }
-    static std::string read_file(const std::string& path) {
-        std::ifstream in(path);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     }
     static std::string summary_line(const std::string& dnsperf_out) {
         const auto at = dnsperf_out.find("Queries per second:");

@@ -131,7 +131,7 @@ void UdpFlowLoad::stop() {
 }
 
 UdpFlowLoad::Counters UdpFlowLoad::counters() const {
-    return {sent_.load(), answered_.load(), lost_.load(), corrupted_.load(), waiting_.load()};
+    return {sent_.load(), answered_.load(), lost_.load(), corrupted_.load()};
 }
 
 void UdpFlowLoad::run() {
@@ -148,7 +148,6 @@ void UdpFlowLoad::run() {
             if (flow.waiting && now - flow.sent_at > kLossTimeout) {
                 flow.waiting = false;
                 ++lost_;
-                --waiting_;
             }
             if (sending_ && !flow.waiting && now >= flow.next_send) send(index, now);
         }
@@ -168,7 +167,6 @@ void UdpFlowLoad::send(std::uint32_t index, Clock::time_point now) {
     flow.waiting = true;
     flow.sent_at = now;
     ++sent_;
-    ++waiting_;
 }
 
 void UdpFlowLoad::receive(std::uint32_t index) {
@@ -187,7 +185,6 @@ void UdpFlowLoad::receive(std::uint32_t index) {
             ++corrupted_;
         } else if (flow.waiting && sequence == flow.sequence) {
             flow.waiting = false;
-            --waiting_;
             ++answered_;
         }
         // else: the intact echo of an earlier request, already counted as lost.

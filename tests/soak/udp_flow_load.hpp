@@ -46,7 +46,6 @@ class UdpFlowLoad {
         std::uint64_t answered = 0;
         std::uint64_t lost = 0;       // no answer within kLossTimeout
         std::uint64_t corrupted = 0;  // an answer that is not its request's echo
-        std::uint64_t waiting = 0;    // sent, neither answered nor lost yet
     };
 
     // Opens the sockets (raise the fd limit first) and starts sending, the flows' first
@@ -79,7 +78,7 @@ class UdpFlowLoad {
     int epoll_ = -1;
     std::atomic<bool> sending_ = true;
     std::atomic<bool> stop_ = false;
-    std::atomic<std::uint64_t> sent_ = 0, answered_ = 0, lost_ = 0, corrupted_ = 0, waiting_ = 0;
+    std::atomic<std::uint64_t> sent_ = 0, answered_ = 0, lost_ = 0, corrupted_ = 0;
     std::thread thread_;
 };
 

@@ -17,6 +17,19 @@ boost::json::value ApiReply::json() const {
     return ec ? boost::json::value() : value;
 }
 
+std::optional<ApiClient::FlowCounts> ApiClient::flow_counts() const {
+    const ApiReply reply = get("/connections");
+    if (reply.status != 200) return std::nullopt;
+    // Parsed here, not with ApiReply::json(): the soak calls this outside any test.
+    boost::system::error_code ec;
+    const boost::json::value json = boost::json::parse(reply.body, ec);
+    if (ec) return std::nullopt;
+    FlowCounts counts;
+    for (const auto& c : json.at("connections").as_array())
+        ++(c.at("metadata").at("network").as_string() == "udp" ? counts.udp : counts.tcp);
+    return counts;
+}
+
 ApiReply ApiClient::request(const std::string& method, const std::string& path,
                             const std::string& body) const {
     std::vector<std::string> argv = {"curl", "-s", "--max-time", "10", "-X",

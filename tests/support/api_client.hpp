@@ -3,6 +3,7 @@
 // `curl -H "Authorization: Bearer ..."` sees.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <boost/json/value.hpp>
@@ -25,6 +26,12 @@ class ApiClient {
     ApiReply get(const std::string& path) const { return request("GET", path); }
     ApiReply request(const std::string& method, const std::string& path,
                      const std::string& body = "") const;
+    // Live flows by network from GET /connections; nullopt when the API does not answer.
+    struct FlowCounts {
+        int tcp = 0;
+        int udp = 0;
+    };
+    std::optional<FlowCounts> flow_counts() const;
     // Polls GET `path` until the API answers (any status), for at most 10 s.
     bool wait_until_up(const std::string& path = "/version") const;
 

@@ -71,8 +71,8 @@ ShuntInNamespace::~ShuntInNamespace() {
 
 void ShuntInNamespace::spawn() {
     ChildProcess::Options options;
-    options.stdout_path = dir_.file("shunt.log");
-    options.stderr_path = dir_.file("shunt.log");
+    options.stdout_path = log_path();
+    options.stderr_path = log_path();
     options.env = options_env_;
     std::vector<std::string> argv = command_prefix_;
     for (const char* arg : {SHUNT_BINARY, "run", "-c"}) argv.emplace_back(arg);
@@ -146,7 +146,7 @@ int ShuntInNamespace::wait_for_fds_at_most(int count, std::chrono::milliseconds 
 }
 
 std::string ShuntInNamespace::log() const {
-    std::ifstream in(dir_.file("shunt.log"));
+    std::ifstream in(log_path());
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
